@@ -1,0 +1,52 @@
+"""Rental tax engine (租赁税代征) - pure Python: stdlib + decimal, no Flask, no SQLAlchemy.
+
+Public API (the contract the rest of the app uses)::
+
+    from fees import (LeaseFacts, assess, Assessment, AssessmentLine, load_shipped_schedules,
+                      ScheduleSet, GuidanceRents, GuidanceRent, YearMonth)
+
+See :mod:`fees.money` for THE rounding rule, :mod:`fees.engine` for how a
+month's schedule is chosen, :mod:`fees.model` for the schedule data format and
+:mod:`fees.uses` for the canonical lease-use codes.
+"""
+from __future__ import annotations
+
+from importlib import resources
+
+from .calendar import YearMonth, months_between
+from .engine import (Assessment, AssessmentLine, ItemTotal, LeaseFacts, MonthBasis, ScheduleSet, assess)
+from .errors import AmbiguousScheduleError, FeesError, NoRuleError, NoScheduleError, ScheduleError
+from .guidance import GuidanceRent, GuidanceRents, guidance_from_toml, load_sample_guidance
+from .model import (ITEM_CODES, ITEM_NAMES, Band, Item, RateSchedule, Reduction, Rule, schedules_from_toml,
+                    validate_schedule)
+from .money import fen_to_yuan, format_yuan, round_fen, yuan_to_fen
+
+__all__ = [
+    "YearMonth", "months_between", "Assessment", "AssessmentLine", "ItemTotal", "LeaseFacts", "MonthBasis",
+    "ScheduleSet", "assess", "AmbiguousScheduleError", "FeesError", "NoRuleError", "NoScheduleError",
+    "ScheduleError", "GuidanceRent", "GuidanceRents", "guidance_from_toml", "load_sample_guidance",
+    "ITEM_CODES", "ITEM_NAMES", "Band", "Item", "RateSchedule", "Reduction", "Rule", "schedules_from_toml",
+    "validate_schedule", "fen_to_yuan", "format_yuan", "round_fen", "yuan_to_fen", "load_shipped_schedules",
+    "SHIPPED_ITEMISED_IDS", "SHIPPED_COMPREHENSIVE_IDS",
+]
+
+SHIPPED_ITEMISED_IDS = ("itemised-2014-10", "itemised-2019-01", "itemised-2021-04", "itemised-2023-01")
+SHIPPED_COMPREHENSIVE_IDS = ("comprehensive-2014", "comprehensive-2019")
+
+
+def load_shipped_schedules(ids=None) -> list[RateSchedule]:
+    """All shipped SAMPLE schedules (``fees/schedules/*.toml`` except guidance), sorted by id.
+
+    ``ids`` optionally restricts to those schedule ids. Itemised and
+    comprehensive schedules overlap in time: build a :class:`ScheduleSet` from
+    the ones the admin made active, e.g.
+    ``ScheduleSet(load_shipped_schedules(SHIPPED_ITEMISED_IDS))``.
+    """
+    out: list[RateSchedule] = []
+    for entry in sorted(resources.files("fees.schedules").iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml") and not entry.name.startswith("guidance"):
+            out.extend(schedules_from_toml(entry.read_text(encoding="utf-8")))
+    if ids is not None:
+        wanted = set(ids)
+        out = [s for s in out if s.id in wanted]
+    return sorted(out, key=lambda s: (s.id, s.version))
