@@ -1,0 +1,232 @@
+"""Printed documents: plain dataclasses in, PDF bytes (or final HTML) out.
+
+Contract used by the web app — keep the names.  All strings are printed as given
+(masked/pre-formatted by the caller) and are HTML-escaped by the templates.
+
+Paper: certificate A4 portrait; info slip A4 or A5 portrait (``InfoSlipData.paper``);
+receipt A5 landscape; day close A4 portrait; ledger report A4 landscape, many pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Sequence, Union
+
+from .numerals import amount_in_words
+from .render import get_renderer
+
+__all__ = [
+    "DocumentMeta", "PartyLine", "CertificateData", "InfoSlipData", "ReceiptData",
+    "DayCloseData", "LedgerReportData", "AnyDocument",
+    "render_certificate", "render_info_slip", "render_receipt", "render_day_close",
+    "render_ledger_report", "render_batch",
+    "render_certificate_html", "render_info_slip_html", "render_receipt_html",
+    "render_day_close_html", "render_ledger_report_html", "render_document_html",
+    "render_document",
+]
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    doc_number: str                 # e.g. "DOC-FT01-2026-000123" (Code128-encoded)
+    verify_url: str                 # verification page, printed as text
+    qr_payload: str                 # QR content, e.g. tokens.qr_payload(verify_url, token)
+    issued_at: date                 # date of THIS print (a reprint: the reprint date)
+    original_issue_date: date       # date of the original issue (shown on reprints)
+    reprint_count: int = 0          # 0 = original; n > 0 prints 补打（第n次）
+    printed_by: str = ""
+    office_name: str = ""           # e.g. 福田区南园街道房屋租赁管理所
+    office_address: str = ""
+    office_phone: str = ""
+
+    @property
+    def is_reprint(self) -> bool:
+        return self.reprint_count > 0
+
+
+@dataclass(frozen=True)
+class PartyLine:
+    role: str                       # 出租人 / 转租人 / 承租人 / 经纪机构
+    name: str
+    id_type_label: str
+    id_number_masked: str
+    phone_masked: str = ""
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    """《房屋租赁凭证》, A4 portrait."""
+    meta: DocumentMeta
+    registration_number_display: str    # 深福南租备〔2026〕第000123号
+    registration_number_code: str       # FT01-2026-000123 (printed as text)
+    street_office: str
+    parties: Sequence[PartyLine]
+    property_address: str
+    house_code: str
+    area_m2: str                        # "45.50"
+    use_label: str
+    term_start: date
+    term_end: date
+    monthly_rent: str                   # "¥3,500.00"
+    signing_date: date
+    registration_date: date
+    status_label: str
+
+
+@dataclass(frozen=True)
+class InfoSlipData:
+    """《房屋租赁信息》, A4 or A5 portrait."""
+    meta: DocumentMeta
+    tenant: PartyLine
+    landlord_name_masked: str
+    registration_number_display: str
+    standard_address: str
+    house_code: str
+    use_label: str
+    term_start: date
+    term_end: date
+    signing_date: date
+    initial_filing_date: date           # residence counts from it; never the reprint date
+    purpose: str                        # 学位申请
+    lease_status_label: str             # 有效 / 已到期 / 已解除
+    street_office: str
+    paper: str = "A4"                   # "A4" or "A5"
+
+
+@dataclass(frozen=True)
+class ReceiptData:
+    """代征税款收据, A5 landscape."""
+    meta: DocumentMeta
+    receipt_number: str
+    payer_name: str
+    registration_number_display: str
+    property_address: str
+    period_label: str
+    lines: Sequence[tuple[str, str, str, str]]   # (item, base, rate, amount)
+    total_fen: int
+    total_display: str
+    payment_method_label: str
+    payment_reference: str
+    clerk_name: str
+    business_date: date
+    voided: bool = False
+    void_reason: str = ""
+
+    @property
+    def total_in_words(self) -> str:
+        return amount_in_words(self.total_fen)
+
+
+@dataclass(frozen=True)
+class DayCloseData:
+    """日终结账单, A4 portrait (one page up to ~30 receipts; longer lists continue)."""
+    meta: DocumentMeta
+    street_office: str
+    business_date: date
+    clerk_name: str
+    receipt_count: int
+    totals_by_method: Sequence[tuple[str, str]]
+    totals_by_item: Sequence[tuple[str, str]]
+    expected_cash: str
+    counted_cash: str
+    variance: str
+    variance_note: str
+    closed_at: datetime
+    supervisor_name: str
+    receipts: Sequence[tuple[str, str, str, str, str]]  # (number, payer, method, amount, status)
+
+
+@dataclass(frozen=True)
+class LedgerReportData:
+    """代征税款月度台账, A4 landscape, paginated (header repeats, 第 x 页 / 共 y 页)."""
+    meta: DocumentMeta
+    street_office: str
+    month_label: str
+    rows: Sequence[tuple[str, str, str, str, str, str, str]]
+    # (date, receipt number, lease reg number, item, method, amount, clerk)
+    totals_by_item: Sequence[tuple[str, str]]
+    total: str
+    collected: str
+    remitted: str
+    outstanding: str
+
+
+AnyDocument = Union[CertificateData, InfoSlipData, ReceiptData, DayCloseData,
+                    LedgerReportData]
+
+_TEMPLATES = {
+    CertificateData: "certificate.html",
+    InfoSlipData: "info_slip.html",
+    ReceiptData: "receipt.html",
+    DayCloseData: "day_close.html",
+    LedgerReportData: "ledger_report.html",
+}
+
+
+def _template_for(doc) -> str:
+    try:
+        return _TEMPLATES[type(doc)]
+    except KeyError:
+        raise TypeError(f"not a printable document: {type(doc).__name__}") from None
+
+
+def render_document_html(doc: AnyDocument) -> str:
+    if isinstance(doc, InfoSlipData) and doc.paper not in ("A4", "A5"):
+        raise ValueError("InfoSlipData.paper must be 'A4' or 'A5'")
+    return get_renderer().render_html(_template_for(doc), d=doc, meta=doc.meta)
+
+
+def render_document(doc: AnyDocument) -> bytes:
+    return get_renderer().html_to_pdf(render_document_html(doc))
+
+
+def render_batch(docs: Sequence[AnyDocument]) -> bytes:
+    """Any mix of documents -> one PDF (pages in order), for batch printing."""
+    return get_renderer().html_many_to_pdf([render_document_html(d) for d in docs])
+
+
+def render_certificate_html(data: CertificateData) -> str:
+    return render_document_html(data)
+
+
+def render_info_slip_html(data: InfoSlipData) -> str:
+    return render_document_html(data)
+
+
+def render_receipt_html(data: ReceiptData) -> str:
+    return render_document_html(data)
+
+
+def render_day_close_html(data: DayCloseData) -> str:
+    return render_document_html(data)
+
+
+def render_ledger_report_html(data: LedgerReportData) -> str:
+    return render_document_html(data)
+
+
+def render_certificate(data: CertificateData) -> bytes:
+    return render_document(_check(data, CertificateData))
+
+
+def render_info_slip(data: InfoSlipData) -> bytes:
+    return render_document(_check(data, InfoSlipData))
+
+
+def render_receipt(data: ReceiptData) -> bytes:
+    return render_document(_check(data, ReceiptData))
+
+
+def render_day_close(data: DayCloseData) -> bytes:
+    return render_document(_check(data, DayCloseData))
+
+
+def render_ledger_report(data: LedgerReportData) -> bytes:
+    return render_document(_check(data, LedgerReportData))
+
+
+def _check(data, cls):
+    if not isinstance(data, cls):
+        raise TypeError(f"expected {cls.__name__}, got {type(data).__name__}")
+    return data
