@@ -148,6 +148,12 @@ CASES = [
      # 2018-12: property 5000 x 4 % = 200.00; IIT (5000-200) x 80 % = 3840 x 10 % = 384.00
      # 2019-01: property 200 x 50 % = 100.00; IIT (5000-100) x 80 % = 3920 x 10 % = 392.00
      {"property_tax": 30000, "individual_income_tax": 77600}, 107600),
+    ("later-effective-from-wins", facts(500000), "2018-12", "2019-01",
+     ScheduleSet([replace(s, id=s.id + "-x", effective_to=None) for s in fees.load_shipped_schedules(["comprehensive-2014"])]
+                 + fees.load_shipped_schedules(["comprehensive-2019"])), None,
+     # 2014 schedule made open-ended: 2019-01 is in force under both; 2019 (later effective_from) wins
+     # 2018-12: 5000 x 4.44 % = 222.00; 2019-01: 5000 x 2.5 % = 125.00
+     {"comprehensive": 34700}, 34700),
     ("comprehensive-across-2019", facts(500000), "2018-12", "2019-01",
      comp("comprehensive-2014", "comprehensive-2019"), None,
      # 2018-12: 5000 in the 5-20k band: x 4.44 % = 222.00; 2019-01: <= 100k: x 2.5 % = 125.00
@@ -265,9 +271,9 @@ CASES = [
      # the comprehensive schedule has no organization rule -> itemised (same as organization-housing)
      {"vat": 50000, "urban_construction": 3500, "education_surcharge": 1500, "local_education_surcharge": 1000,
       "property_tax": 126000, "stamp_duty": 1050}, 183050),
-    ("later-effective-from-wins", facts(350000), "2026-01", "2026-01",
+    ("itemised-preferred-by-priority", facts(350000), "2026-01", "2026-01",
      comp("comprehensive-2019", "itemised-2023-01"), None,
-     # itemised-2023-01 (2023) beats comprehensive-2019 (2019): property 3500 x 4 % x 50 % = 70.00
+     # itemised-2023-01 (priority 0) beats comprehensive-2019 (priority -1): property 3500 x 4 % x 50 % = 70.00
      # IIT (3500 - 70) - 800 = 2630 x 10 % = 263.00
      {"property_tax": 7000, "individual_income_tax": 26300}, 33300),
 ]

@@ -1,0 +1,48 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+TEST_SYSPKGS := zbar-tools poppler-utils
+
+.PHONY: run test setup sysdeps sysdeps-test catalogs db clean
+
+run: setup db
+	@$(BIN)/counter demo-logins
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+	@$(BIN)/counter run --host $(HOST) --port $(PORT) --with-threads
+
+test: sysdeps-test $(VENV)/.installed-test catalogs
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: sysdeps $(VENV)/.installed catalogs
+
+sysdeps:
+	@bash scripts/sysdeps.sh
+
+sysdeps-test:
+	@bash scripts/sysdeps.sh $(TEST_SYSPKGS)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+catalogs:
+	@$(BIN)/python scripts/i18n.py compile
+
+# Creates or upgrades the SQLite database under instance/ and loads demo data on the first run only.
+db:
+	@$(BIN)/counter db upgrade
+	@$(BIN)/counter seed-demo
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,1 @@
+"""Users, roles and login (用户与权限)."""

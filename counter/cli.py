@@ -1,0 +1,69 @@
+"""The ``counter`` command: Flask's CLI (run, shell, db upgrade, ...) plus the office's admin commands."""
+from __future__ import annotations
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from counter import create_app
+from counter.extensions import db
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def main():
+    """Rental counter administration (租赁窗口系统管理命令)."""
+
+
+@main.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Load demo streets, users (and module demo data) into an empty database."""
+    from counter.demo import seed_demo
+
+    loaded = seed_demo()
+    db.session.commit()
+    click.echo("Demo data loaded." if loaded else "Users exist already: demo data not loaded again.")
+
+
+@main.command("demo-logins")
+@with_appcontext
+def demo_logins_command():
+    """Print the demo logins."""
+    from counter.demo import DEMO_PASSWORD, demo_logins
+
+    rows = demo_logins()
+    click.echo("")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for username, role, street in rows[:7]:
+        click.echo(f"  {username:28} {role:15} {street}")
+    if len(rows) > 7:
+        click.echo(f"  ... and {len(rows) - 7} more: <street>.clerk / <street>.supervisor / <street>.finance "
+                   "for nanyuan, yuanling, futian, shatou, xiangmihu, meilin, lianhua, huafu, huaqiangbei, fubao")
+    click.echo("")
+
+
+@main.command("create-user")
+@click.option("--username", required=True)
+@click.option("--role", type=click.Choice(["clerk", "supervisor", "finance", "district_admin"]), required=True)
+@click.option("--street", "street_code", help="Street code (440304001) or short code (FT01); not for district_admin")
+@click.option("--name", "display_name", help="Display name")
+@click.password_option()
+@with_appcontext
+def create_user_command(username, role, street_code, display_name, password):
+    """Create a user bound to a street (or a district administrator)."""
+    from sqlalchemy import or_, select
+
+    from counter.auth.services import UserError, create_user
+    from counter.streets.models import Street
+
+    street_id = None
+    if street_code:
+        street = db.session.scalar(select(Street).where(or_(Street.code == street_code, Street.short_code == street_code)))
+        if street is None:
+            raise click.BadParameter(f"unknown street {street_code}", param_hint="--street")
+        street_id = street.id
+    try:
+        create_user(username, password, role, display_name or username, street_id)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"User {username} created.")

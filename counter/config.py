@@ -1,0 +1,61 @@
+"""Configuration: everything that differs between a window PC and production comes from the environment.
+
+- ``DATABASE_URL``: SQLAlchemy URL. Default: an SQLite file under ``instance/`` (WAL, foreign keys, busy timeout).
+  Production: ``postgresql+psycopg://user:pass@host/dbname`` (``postgresql://`` is accepted too).
+- ``SECRET_KEY``: when unset, one is generated once into ``instance/secret_key`` and reused.
+- ``COUNTER_TIMEZONE``: business dates are taken in this zone (default Asia/Shanghai).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for ``postgresql://`` URLs (the driver we ship)."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """Read ``SECRET_KEY`` from the environment, else from ``instance/secret_key`` (generated once)."""
+    env = os.environ.get("SECRET_KEY")
+    if env:
+        return env
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return key_file.read_text().strip()
+
+
+def default_config(instance_path: Path) -> dict:
+    db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'counter.db'}"
+    return {
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(db_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "COUNTER_TIMEZONE": os.environ.get("COUNTER_TIMEZONE", "Asia/Shanghai"),
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("COUNTER_TIMEZONE", "Asia/Shanghai"),
+        "COUNTER_LOCALES": ("zh", "en"),
+        "WTF_CSRF_TIME_LIMIT": None,  # a clerk's form may stay open all morning; the token is bound to the session
+        "WTF_I18N_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": 10 * 3600,  # one working day
+        "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,  # bank statements and import files
+        # Display form of registration numbers: {prefix} is the street's prefix, {year}, {seq} the serial.
+        "REGISTRATION_NUMBER_DISPLAY": "深福{prefix}租备〔{year}〕第{seq:06d}号",
+        "REGISTRATION_NUMBER_CODE": "{code}-{year}-{seq:06d}",
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+    }

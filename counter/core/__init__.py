@@ -1,0 +1,1 @@
+"""Shared plumbing: time, money display, masking, street scoping, serial numbers, audit, transactions."""

@@ -1,0 +1,36 @@
+"""Keyset-free simple pagination for lists (page numbers; counts are capped for speed)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from counter.extensions import db
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(stmt, page: int = 1, per_page: int = 25, count_cap: int = 10_000) -> Page:
+    page = max(1, page)
+    items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
+    capped = select(func.count()).select_from(stmt.order_by(None).limit(count_cap).subquery())
+    total = db.session.scalar(capped) or 0
+    return Page(items=items, page=page, per_page=per_page, total=total)

@@ -1,0 +1,5 @@
+"""Imports every model so that SQLAlchemy's metadata (and Alembic) knows the whole schema."""
+from counter.core.serials import SerialCounter  # noqa: F401
+from counter.streets.models import Street  # noqa: F401
+from counter.auth.models import User  # noqa: F401
+from counter.audit.models import AuditEntry  # noqa: F401

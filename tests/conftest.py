@@ -1,0 +1,255 @@
+"""Test fixtures: every database test runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
+
+- ``database`` (session, parametrised): a migrated schema per backend (Alembic ``upgrade``).
+- ``app``: the application bound to that backend, with a clean database for every test
+  (SQLite: a fresh copy of the migrated template file; PostgreSQL: TRUNCATE with triggers off).
+- ``users``: a clerk, a supervisor and a finance user in two streets, and a district admin.
+- ``login(client, username)`` logs a test client in through the real login form.
+
+With CI set, an unreachable PostgreSQL fails the run instead of skipping it, and a run in which no
+PostgreSQL test executed fails at the end.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+IN_CI = bool(os.environ.get("CI"))
+_ran_on = set()
+
+
+def _backends():
+    backends = ["sqlite"]
+    if TEST_DATABASE_URL:
+        backends.append("postgresql")
+    return backends
+
+
+def pytest_configure(config):
+    if TEST_DATABASE_URL:
+        try:
+            from counter.config import normalise_database_url
+
+            eng = create_engine(normalise_database_url(TEST_DATABASE_URL))
+            with eng.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            eng.dispose()
+        except Exception as exc:  # noqa: BLE001
+            msg = f"PostgreSQL at TEST_DATABASE_URL is unreachable: {exc}"
+            if IN_CI:
+                raise pytest.UsageError(msg) from exc
+            config._pg_unreachable = msg
+    elif IN_CI:
+        raise pytest.UsageError("CI is set but TEST_DATABASE_URL is not: the PostgreSQL run would be skipped")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if _ran_on:
+        terminalreporter.write_line(f"database backends exercised: {', '.join(sorted(_ran_on))}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if IN_CI and "postgresql" not in _ran_on and session.testscollected and exitstatus == 0:
+        session.exitstatus = 1
+        print("\nERROR: CI run finished without running any PostgreSQL test")
+
+
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key-not-for-production",
+    "WTF_CSRF_ENABLED": False,
+    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+}
+
+
+def _migrate(app):
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+
+
+def _reference(app):
+    from counter.extensions import db
+    from counter.reference import ensure_reference_data
+
+    with app.app_context():
+        ensure_reference_data()
+        db.session.commit()
+
+
+@pytest.fixture(scope="session", params=_backends())
+def database(request, tmp_path_factory):
+    """A migrated database per backend: yields (backend, url, template path or None)."""
+    from counter import create_app
+
+    backend = request.param
+    if backend == "sqlite":
+        template = tmp_path_factory.mktemp("sqlite") / "template.db"
+        url = f"sqlite:///{template}"
+        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url,
+                          "INSTANCE_PATH": str(template.parent)})
+        _migrate(app)
+        _reference(app)
+        with app.app_context():
+            from counter.extensions import db
+
+            db.engine.dispose()
+        yield backend, None, template
+    else:
+        if getattr(request.config, "_pg_unreachable", None):
+            pytest.skip(request.config._pg_unreachable)
+        from counter.config import normalise_database_url
+
+        url = normalise_database_url(TEST_DATABASE_URL)
+        eng = create_engine(url, isolation_level="AUTOCOMMIT")
+        with eng.connect() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        eng.dispose()
+        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url,
+                          "INSTANCE_PATH": str(tmp_path_factory.mktemp("pg"))})
+        _migrate(app)
+        with app.app_context():
+            from counter.extensions import db
+
+            db.engine.dispose()
+        yield backend, url, None
+
+
+def _clean_postgres(url: str) -> None:
+    eng = create_engine(url)
+    with eng.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
+        if tables:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+    eng.dispose()
+
+
+class CommittingClient(FlaskClient):
+    """Ends the test's own transaction before each request, as a second window would see the data
+    the test set up (SQLite write transactions take the database lock at BEGIN)."""
+
+    def open(self, *args, **kwargs):
+        from counter.extensions import db
+
+        db.session.commit()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            db.session.expire_all()
+
+
+@pytest.fixture
+def app(database, tmp_path):
+    """The app on a clean database of the current backend."""
+    from counter import create_app
+    from counter.extensions import db
+
+    backend, url, template = database
+    _ran_on.add(backend)
+    if backend == "sqlite":
+        target = tmp_path / "counter.db"
+        shutil.copyfile(template, target)
+        url = f"sqlite:///{target}"
+    else:
+        _clean_postgres(url)
+    application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path),
+                              "COUNTER_BACKEND": backend})
+    application.test_client_class = CommittingClient
+    if backend == "postgresql":
+        _reference(application)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def backend(app):
+    return app.config["COUNTER_BACKEND"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def streets(app):
+    from sqlalchemy import select
+
+    from counter.extensions import db
+    from counter.streets.models import Street
+
+    return db.session.scalars(select(Street).order_by(Street.code)).all()
+
+
+PASSWORD = "correct horse 1"
+
+
+@pytest.fixture
+def users(app, streets):
+    """clerk_a, supervisor_a, finance_a in street A (南园); clerk_b, supervisor_b, finance_b in B (园岭); admin."""
+    from counter.auth.services import create_user
+    from counter.extensions import db
+
+    a, b = streets[0], streets[1]
+    made = {}
+    for suffix, street in (("a", a), ("b", b)):
+        for role in ("clerk", "supervisor", "finance"):
+            made[f"{role}_{suffix}"] = create_user(f"{role}_{suffix}", PASSWORD, role, f"{role} {suffix}", street.id)
+    made["admin"] = create_user("admin", PASSWORD, "district_admin", "admin", None)
+    db.session.commit()
+    return made
+
+
+@pytest.fixture
+def login():
+    def do_login(client, username, password=PASSWORD):
+        resp = client.post("/login", data={"username": username, "password": password})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return resp
+
+    return do_login
+
+
+@pytest.fixture
+def clerk_client(app, users, login):
+    c = app.test_client()
+    login(c, "clerk_a")
+    return c
+
+
+@pytest.fixture
+def supervisor_client(app, users, login):
+    c = app.test_client()
+    login(c, "supervisor_a")
+    return c
+
+
+@pytest.fixture
+def finance_client(app, users, login):
+    c = app.test_client()
+    login(c, "finance_a")
+    return c
+
+
+@pytest.fixture
+def admin_client(app, users, login):
+    c = app.test_client()
+    login(c, "admin")
+    return c
+
+
+def pg_only(backend_name: str):
+    if backend_name != "postgresql":
+        pytest.skip("concurrency proof runs on PostgreSQL only")
