@@ -9,9 +9,11 @@
   with a rule for the lease's landlord kind and use category are candidates;
   the highest ``priority`` wins, then the latest ``effective_from``. A remaining
   tie raises :class:`AmbiguousScheduleError`; no candidate raises
-  :class:`NoScheduleError`. (All shipped schedules have priority 0, so by default
-  "latest effective_from wins".) The app decides which schedules are active by
-  choosing which ones it puts in the set.
+  :class:`NoScheduleError`. Shipped itemised schedules have priority 0 and the
+  shipped comprehensive ones -1, so with equal priorities "latest
+  effective_from wins" and, when both modes are active, itemised wins. The app
+  decides which schedules are active by choosing which ones it puts in the set
+  (and may store a schedule version with a higher priority).
 * Zero months (``last < first``) give an Assessment with no lines and total 0.
 * Rounding: see :mod:`fees.money` - one rounding per item per month.
 """

@@ -210,3 +210,9 @@ def test_from_dict_detects_tampered_total():
     d["total_fen"] += 1
     with pytest.raises(FeesError):
         fees.Assessment.from_dict(d)
+
+
+def test_all_shipped_together_prefer_itemised_without_ambiguity():
+    s = ScheduleSet(fees.load_shipped_schedules())
+    a = run(facts(500000), "2014-10", "2030-12", s)
+    assert {sid for sid, _ in a.schedules_used} == set(fees.SHIPPED_ITEMISED_IDS)
