@@ -1,0 +1,1 @@
+"""Lease registration and filing (房屋租赁合同登记备案)."""

@@ -1,0 +1,21 @@
+"""collection, receipts, journal, day close, remittance, reconciliation (issue 5)
+
+Revision ID: 0004
+Revises: 0003
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+import counter.core.db  # noqa: F401  (UTCDateTime)
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
