@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .money import format_yuan
-from .uses import CATEGORY_LABELS, LANDLORD_KIND_LABELS, USE_LABELS
+from .uses import LANDLORD_KIND_LABELS, USE_LABELS
 
 _T = {
     "zh": {
