@@ -11,7 +11,7 @@ TEST_SYSPKGS := zbar-tools poppler-utils
 run: setup db
 	@$(BIN)/counter demo-logins
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
-	@$(BIN)/counter run --host $(HOST) --port $(PORT) --with-threads
+	@$(BIN)/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: sysdeps-test $(VENV)/.installed-test catalogs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
