@@ -1,0 +1,1 @@
+"""District administration: users and their roles (用户管理)."""

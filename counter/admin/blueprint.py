@@ -1,0 +1,68 @@
+"""User management for the district administrator."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from counter.admin.forms import UserForm
+from counter.audit.service import record
+from counter.auth.models import User
+from counter.auth.services import UserError, create_user
+from counter.core.access import get_or_404, require
+from counter.core.i18n import locale_code
+from counter.extensions import db
+from counter.streets.models import Street
+from counter.web import register_nav
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def init_app(app):
+    register_nav(app, "admin.users", _l("Users"), "users.manage", order=85)
+
+
+def _street_choices():
+    streets = db.session.scalars(select(Street).order_by(Street.code)).all()
+    return [("", _("— district (administrators only) —"))] + [(str(s.id), s.name(locale_code())) for s in streets]
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@require("users.manage")
+def users():
+    form = UserForm()
+    form.street_id.choices = _street_choices()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            create_user(form.username.data, form.password.data, form.role.data, form.display_name.data,
+                        form.street_id.data)
+        except UserError as exc:
+            form.username.errors.append(_user_error_message(exc))
+        else:
+            flash(_("User %(name)s created.", name=form.username.data), "success")
+            return redirect(url_for("admin.users"))
+    if request.method == "POST":
+        status = 422
+    rows = db.session.scalars(select(User).order_by(User.street_id.nulls_first(), User.username)).all()
+    return render_template("admin/users.html", form=form, users=rows), status
+
+
+def _user_error_message(exc: UserError) -> str:
+    text = str(exc)
+    if "exists" in text:
+        return _("This username is taken.")
+    if "street" in text:
+        return _("Clerks, supervisors and finance users must belong to a street.")
+    return _("The user could not be created.")
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@require("users.manage")
+def toggle_active(user_id):
+    user = get_or_404(User, user_id)
+    before = user.active
+    user.active = not user.active
+    record("user.active", obj=user, street_id=user.street_id, before={"active": before}, after={"active": user.active})
+    flash(_("User %(name)s is now %(state)s.", name=user.username,
+            state=_("active") if user.active else _("disabled")), "success")
+    return redirect(url_for("admin.users"))
