@@ -24,6 +24,17 @@ def seed_demo_command():
     click.echo("Demo data loaded." if loaded else "Users exist already: demo data not loaded again.")
 
 
+@main.command("load-reference")
+@with_appcontext
+def load_reference_command():
+    """Load or complete the reference data (streets, shipped rate schedules); idempotent."""
+    from counter.reference import ensure_reference_data
+
+    ensure_reference_data()
+    db.session.commit()
+    click.echo("Reference data is complete.")
+
+
 @main.command("demo-logins")
 @with_appcontext
 def demo_logins_command():
