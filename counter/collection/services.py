@@ -1,0 +1,645 @@
+"""Collection at the window (代征), receipts, the hash-chained journal (台账), corrections and day close.
+
+Public API (other modules use these names)::
+
+    quote(lease, first, last) -> fees.Assessment
+    paid_months(lease) -> set[str]                       # "YYYY-MM" of issued (not void/refunded) receipts
+    collect(lease, first, last, method, reference, idempotency_key, repeat_reason=None, *, clerk=None,
+            business_date=None) -> Receipt
+    void_receipt(receipt, reason, *, actor=None) -> list[JournalEntry]
+    refund_receipt(receipt, reason, *, actor=None) -> list[JournalEntry]
+    day_figures(street_id, clerk_id, business_date) -> dict
+    close_day(clerk, business_date, counted_cash_fen, note=None) -> DayClose
+    explain_variance(day_close, note) -> DayClose
+    sign_day_close(day_close, supervisor) -> DayClose
+    reopen_day(day_close, reason, *, actor=None) -> DayClose
+    verify_chain(street_id=None) -> list[ChainProblem]   # empty when every street's chain is intact
+    journal_summary(street_id, start, end) -> dict         # sums by item and by method, from the journal
+    receipt_print_data(receipt) -> dict; day_close_print_data(day_close) -> dict
+
+Decisions:
+- Services flush, never commit (one transaction per request). All checks run before anything is
+  written, so a refused collection consumes no receipt number.
+- Zero-tax receipts are refused: there is nothing to collect, and the journal holds money only. Items
+  whose amount is zero in a non-zero assessment get no journal line.
+- Reversals (void 作废 / refund 退税) are posted by the supervisor on the supervisor's business day
+  (clerk_id of the reversal lines = the supervisor): the supervisor pays the money back. The original
+  receipt and its lines stay; the receipt is marked void/refunded and its months count as unpaid again.
+- The journal chain: position = ``next_serial("journal", street_id, 0)`` (a per-street row lock on
+  PostgreSQL, so concurrent windows of one street serialise), previous hash read by (street_id, seq-1),
+  ``row_hash = sha256(canonical JSON of the row's fields + prev_hash)``. The genesis prev_hash is 64 zeros.
+- Lock order is always receipt serial, then journal serial (no deadlock between collect and void).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timezone
+
+import fees
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from counter.audit.service import record
+from counter.collection.models import (GENESIS_HASH, PAYMENT_METHODS, DayClose, JournalEntry, Receipt)
+from counter.core.scoping import unrestricted
+from counter.core.serials import SerialCounter, next_serial
+from counter.core.timeutil import business_today, to_local, utcnow
+from counter.extensions import db
+
+METHOD_LABELS_ZH = {"cash": "现金", "card": "银行卡", "mobile": "移动支付", "transfer": "银行转账"}
+KIND_LABELS_ZH = {"collection": "代征", "void": "作废冲正", "refund": "退税冲正"}
+STATUS_LABELS_ZH = {"issued": "有效", "void": "已作废", "refunded": "已退税"}
+
+
+class CollectionError(Exception):
+    """A refused action; ``field`` names the form field the message belongs to (None: the whole form)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- tax adapter -------------------------------------------------------------------------------------
+
+def _tax_service():
+    try:
+        from counter.tax import services as tax_services
+    except ImportError:
+        return None
+    return tax_services if hasattr(tax_services, "assess_lease") else None
+
+
+def _facts(lease) -> fees.LeaseFacts:
+    from counter.streets.models import Street
+
+    street = db.session.get(Street, lease.street_id)
+    return fees.LeaseFacts(landlord_kind=lease.landlord_kind, use=lease.lease_use,
+                           monthly_rent_fen=lease.monthly_rent_fen, area_m2=lease.rented_area_m2,
+                           street_code=street.code if street is not None else None)
+
+
+def _assess(lease, first: fees.YearMonth, last: fees.YearMonth) -> fees.Assessment:
+    tax = _tax_service()
+    if tax is not None:
+        return tax.assess_lease(lease, first, last)
+    return fees.assess(_facts(lease), first, last, assessed_on=business_today(),
+                       schedules=fees.ScheduleSet(fees.load_shipped_schedules()))
+
+
+def _record(lease, assessment: fees.Assessment) -> int | None:
+    tax = _tax_service()
+    if tax is None or not hasattr(tax, "record_assessment"):
+        return None
+    return tax.record_assessment(lease, assessment).id
+
+
+# --- months ------------------------------------------------------------------------------------------
+
+def _ym(value) -> fees.YearMonth:
+    if isinstance(value, fees.YearMonth):
+        return value
+    try:
+        return fees.YearMonth.parse(str(value))
+    except ValueError as exc:
+        raise CollectionError(_("Enter a month as YYYY-MM."), "first_month") from exc
+
+
+def lease_months(lease) -> tuple[fees.YearMonth, fees.YearMonth]:
+    """The first and last month of the lease's term (the months that can be taxed)."""
+    end = lease.ended_on or lease.end_date
+    return fees.YearMonth.of(lease.start_date), fees.YearMonth.of(end)
+
+
+def paid_months(lease) -> set[str]:
+    """Months ("YYYY-MM") covered by the lease's issued receipts (void and refunded ones do not count)."""
+    rows = db.session.execute(select(Receipt.first_month, Receipt.last_month)
+                              .where(Receipt.lease_id == lease.id, Receipt.status == "issued")).all()
+    out: set[str] = set()
+    for first, last in rows:
+        out.update(str(m) for m in fees.months_between(fees.YearMonth.parse(first), fees.YearMonth.parse(last)))
+    return out
+
+
+def quote(lease, first, last) -> fees.Assessment:
+    """The engine's breakdown for the months ``first..last`` of the lease (nothing is written)."""
+    first, last = _ym(first), _ym(last)
+    _check_months(lease, first, last)
+    try:
+        return _assess(lease, first, last)
+    except fees.FeesError as exc:
+        raise CollectionError(_("The tax cannot be computed for these months: %(error)s", error=str(exc))) from exc
+
+
+def _check_months(lease, first: fees.YearMonth, last: fees.YearMonth) -> None:
+    if last < first:
+        raise CollectionError(_("The last month must not be before the first month."), "last_month")
+    start, end = lease_months(lease)
+    if first < start:
+        raise CollectionError(_("The lease starts in %(month)s.", month=str(start)), "first_month")
+    if last > end:
+        raise CollectionError(_("The lease ends in %(month)s.", month=str(end)), "last_month")
+
+
+# --- the journal -------------------------------------------------------------------------------------
+
+HASHED_FIELDS = ("street_id", "seq", "receipt_id", "lease_id", "clerk_id", "business_date", "item",
+                 "item_name_zh", "amount_fen", "method", "kind", "reverses_id", "created_at", "prev_hash")
+
+
+def _canon(value):
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def row_hash(fields: dict) -> str:
+    """SHA-256 hex of the canonical serialisation (sorted-key compact JSON, UTF-8) of the hashed fields."""
+    payload = {name: _canon(fields[name]) for name in HASHED_FIELDS}
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def entry_hash(entry: JournalEntry) -> str:
+    return row_hash({name: getattr(entry, name) for name in HASHED_FIELDS})
+
+
+def _previous_hash(street_id: int, seq: int) -> str:
+    if seq == 1:
+        return GENESIS_HASH
+    with unrestricted():
+        prev = db.session.scalar(select(JournalEntry.row_hash)
+                                 .where(JournalEntry.street_id == street_id, JournalEntry.seq == seq - 1))
+    if prev is None:  # a gap can only come from tampering: refuse to extend a broken chain
+        raise RuntimeError(f"journal of street {street_id}: row seq {seq - 1} is missing")
+    return prev
+
+
+def _append(street_id: int, **fields) -> JournalEntry:
+    """Append one journal row to the street's chain (inside the caller's transaction)."""
+    seq = next_serial("journal", street_id, 0)
+    values = dict(fields, street_id=street_id, seq=seq, created_at=utcnow(),
+                  prev_hash=_previous_hash(street_id, seq))
+    values.setdefault("reverses_id", None)
+    entry = JournalEntry(**values, row_hash=row_hash(values))
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+# --- day close guard ---------------------------------------------------------------------------------
+
+def _closed_day(street_id: int, clerk_id: int, business_date: date) -> DayClose | None:
+    with unrestricted():
+        return db.session.scalar(select(DayClose).where(
+            DayClose.street_id == street_id, DayClose.clerk_id == clerk_id,
+            DayClose.business_date == business_date, DayClose.status == "closed"))
+
+
+def _refuse_closed_day(street_id: int, clerk_id: int, business_date: date) -> None:
+    if _closed_day(street_id, clerk_id, business_date) is not None:
+        raise CollectionError(_("The business day %(day)s is closed: nothing can be posted to it. "
+                                "A supervisor can reopen it.", day=business_date.isoformat()))
+
+
+# --- collect -----------------------------------------------------------------------------------------
+
+def _current_user():
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
+def _by_key(key: str) -> Receipt | None:
+    with unrestricted():
+        return db.session.scalar(select(Receipt).where(Receipt.idempotency_key == key))
+
+
+def _payer_name(lease) -> str:
+    people = lease.landlords or lease.tenants or list(lease.parties)
+    return "、".join(lp.party.name for lp in people)[:120] if people else "—"
+
+
+def collect(lease, first, last, method: str, reference: str | None, idempotency_key: str,
+            repeat_reason: str | None = None, *, clerk=None, business_date: date | None = None) -> Receipt:
+    """Collect the tax of months ``first..last`` and issue a receipt, in the caller's transaction.
+
+    The same ``idempotency_key`` returns the receipt already issued and charges nothing."""
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 64:
+        raise CollectionError(_("The form has no valid submission key. Please reload the page."))
+    existing = _by_key(key)
+    if existing is not None:
+        if existing.street_id != lease.street_id or existing.lease_id != lease.id:
+            raise CollectionError(_("This submission key was used for another lease. Please reload the page."))
+        return existing
+
+    clerk = clerk or _current_user()
+    if clerk is None:
+        raise CollectionError(_("A clerk must be given."))
+    business_date = business_date or business_today()
+    first, last = _ym(first), _ym(last)
+    if method not in PAYMENT_METHODS:
+        raise CollectionError(_("Choose a payment method."), "method")
+    reference = (reference or "").strip() or None
+    if method != "cash" and reference is None:
+        raise CollectionError(_("Enter the payment reference for card, mobile and transfer payments."),
+                              "reference")
+    if lease.status == "cancelled":
+        raise CollectionError(_("The lease filing is cancelled: no tax can be collected on it."))
+    _check_months(lease, first, last)
+    _refuse_closed_day(lease.street_id, clerk.id, business_date)
+    wanted = {str(m) for m in fees.months_between(first, last)}
+    again = sorted(wanted & paid_months(lease))
+    repeat_reason = (repeat_reason or "").strip() or None
+    if again and repeat_reason is None:
+        raise CollectionError(_("Already paid: %(months)s. Give the reason for paying these months again.",
+                                months=", ".join(again)), "repeat_reason")
+    assessment = quote(lease, first, last)
+    if assessment.total_fen <= 0:
+        raise CollectionError(_("The tax for these months is zero: there is nothing to collect."))
+
+    from counter.streets.models import Street
+
+    street = db.session.get(Street, lease.street_id)
+    year = business_date.year
+    savepoint = db.session.begin_nested()
+    seq = next_serial("receipt", lease.street_id, year)
+    twin = _by_key(key)  # a concurrent twin committed while we waited for the street's serial lock
+    if twin is not None:
+        savepoint.rollback()
+        return twin
+    record_id = _record(lease, assessment)
+    receipt = Receipt(
+        street_id=lease.street_id, lease_id=lease.id, year=year, seq=seq,
+        receipt_number=f"{street.short_code}-R{year}-{seq:06d}", payer_name=_payer_name(lease),
+        first_month=str(first), last_month=str(last), total_fen=assessment.total_fen, method=method,
+        payment_reference=reference, business_date=business_date, clerk_id=clerk.id, issued_at=utcnow(),
+        status="issued", idempotency_key=key, assessment_record_id=record_id,
+        repeat_reason=repeat_reason if again else None)
+    db.session.add(receipt)
+    db.session.flush()
+    for item in assessment.items:
+        if item.amount_fen == 0:
+            continue
+        _append(lease.street_id, receipt_id=receipt.id, lease_id=lease.id, clerk_id=clerk.id,
+                business_date=business_date, item=item.item, item_name_zh=item.name_zh,
+                amount_fen=item.amount_fen, method=method, kind="collection")
+    savepoint.commit()
+    record("collection.collect", obj=receipt, actor=clerk if _current_user() is None else None,
+           summary=f"{receipt.receipt_number} {str(first)}..{str(last)} {receipt.total_fen} fen {method}",
+           after={"receipt_number": receipt.receipt_number, "lease_id": lease.id, "total_fen": receipt.total_fen,
+                  "method": method, "reference": reference, "months": [str(first), str(last)],
+                  "repeat_reason": receipt.repeat_reason})
+    return receipt
+
+
+# --- corrections -------------------------------------------------------------------------------------
+
+def _reverse(receipt: Receipt, reason: str, kind: str, actor) -> list[JournalEntry]:
+    actor = actor or _current_user()
+    if actor is None or not actor.can("collection.void"):
+        raise PermissionError("a supervisor is required")
+    reason = (reason or "").strip()
+    if not reason:
+        raise CollectionError(_("Give the reason."), "reason")
+    if receipt.status != "issued":
+        raise CollectionError(_("This receipt is already void or refunded."))
+    today = business_today()
+    _refuse_closed_day(receipt.street_id, actor.id, today)
+    with unrestricted():
+        originals = db.session.scalars(select(JournalEntry).where(
+            JournalEntry.receipt_id == receipt.id, JournalEntry.kind == "collection")
+            .order_by(JournalEntry.seq)).all()
+    before = {"status": receipt.status}
+    lines = [_append(receipt.street_id, receipt_id=receipt.id, lease_id=receipt.lease_id, clerk_id=actor.id,
+                     business_date=today, item=o.item, item_name_zh=o.item_name_zh, amount_fen=-o.amount_fen,
+                     method=o.method, kind=kind, reverses_id=o.id)
+             for o in originals]
+    receipt.status = "void" if kind == "void" else "refunded"
+    receipt.void_reason = reason
+    receipt.voided_at = utcnow()
+    receipt.voided_by_id = actor.id
+    db.session.flush()
+    record(f"collection.{kind}", obj=receipt, actor=actor if _current_user() is None else None,
+           summary=f"{receipt.receipt_number}: {reason}", before=before,
+           after={"status": receipt.status, "reason": reason, "reversal_ids": [e.id for e in lines]})
+    return lines
+
+
+def void_receipt(receipt: Receipt, reason: str, *, actor=None) -> list[JournalEntry]:
+    """作废: a supervisor cancels a receipt; reversal lines (negative) point to the original lines."""
+    return _reverse(receipt, reason, "void", actor)
+
+
+def refund_receipt(receipt: Receipt, reason: str, *, actor=None) -> list[JournalEntry]:
+    """退税: a supervisor refunds a receipt; reversal lines as for a void, the receipt is marked refunded."""
+    return _reverse(receipt, reason, "refund", actor)
+
+
+def receipt_balance(receipt: Receipt) -> int:
+    """The journal's net amount for a receipt (0 after a void or refund)."""
+    with unrestricted():
+        return int(db.session.scalar(select(func.coalesce(func.sum(JournalEntry.amount_fen), 0))
+                                     .where(JournalEntry.receipt_id == receipt.id)))
+
+
+# --- day close ---------------------------------------------------------------------------------------
+
+def day_figures(street_id: int, clerk_id: int, business_date: date) -> dict:
+    """A clerk's day, derived from the journal: receipts, totals by method and by item, expected cash."""
+    with unrestricted():
+        rows = db.session.execute(
+            select(JournalEntry.method, JournalEntry.item, JournalEntry.item_name_zh,
+                   func.sum(JournalEntry.amount_fen))
+            .where(JournalEntry.street_id == street_id, JournalEntry.clerk_id == clerk_id,
+                   JournalEntry.business_date == business_date)
+            .group_by(JournalEntry.method, JournalEntry.item, JournalEntry.item_name_zh)).all()
+        receipt_count = db.session.scalar(select(func.count(Receipt.id)).where(
+            Receipt.street_id == street_id, Receipt.clerk_id == clerk_id,
+            Receipt.business_date == business_date)) or 0
+        void_count = db.session.scalar(select(func.count(Receipt.id)).where(
+            Receipt.street_id == street_id, Receipt.clerk_id == clerk_id,
+            Receipt.business_date == business_date, Receipt.status != "issued")) or 0
+    by_method = {m: 0 for m in PAYMENT_METHODS}
+    by_item: dict[str, dict] = {}
+    for method, item, name_zh, amount in rows:
+        by_method[method] += int(amount)
+        slot = by_item.setdefault(item, {"name_zh": name_zh, "amount_fen": 0})
+        slot["amount_fen"] += int(amount)
+    return {"receipt_count": int(receipt_count), "void_count": int(void_count), "by_method": by_method,
+            "by_item": by_item, "total_fen": sum(by_method.values()), "expected_cash_fen": by_method["cash"]}
+
+
+def find_day_close(street_id: int, clerk_id: int, business_date: date) -> DayClose | None:
+    return db.session.scalar(select(DayClose).where(DayClose.street_id == street_id, DayClose.clerk_id == clerk_id,
+                                                    DayClose.business_date == business_date))
+
+
+def close_day(clerk, business_date: date, counted_cash_fen: int, note: str | None = None) -> DayClose:
+    """日结 with a blind count: the counted cash is taken first; expected cash and variance are computed
+    and stored here, and only shown afterwards. A reopened day is closed again with a new count."""
+    if counted_cash_fen is None or int(counted_cash_fen) < 0:
+        raise CollectionError(_("Enter the cash counted (0 or more)."), "counted_cash")
+    street_id = clerk.street_id
+    existing = find_day_close(street_id, clerk.id, business_date)
+    if existing is not None and existing.status == "closed":
+        raise CollectionError(_("This business day is already closed."))
+    figures = day_figures(street_id, clerk.id, business_date)
+    expected = figures["expected_cash_fen"]
+    counted = int(counted_cash_fen)
+    note = (note or "").strip() or None
+    totals = {"by_method": figures["by_method"], "by_item": figures["by_item"], "total_fen": figures["total_fen"],
+              "void_count": figures["void_count"]}
+    before = None
+    dc = existing
+    if dc is None:
+        dc = DayClose(street_id=street_id, clerk_id=clerk.id, business_date=business_date)
+        db.session.add(dc)
+    else:
+        before = {"status": dc.status, "counted_cash_fen": dc.counted_cash_fen,
+                  "expected_cash_fen": dc.expected_cash_fen, "variance_fen": dc.variance_fen}
+    dc.status = "closed"
+    dc.receipt_count = figures["receipt_count"]
+    dc.totals = totals
+    dc.counted_cash_fen = counted
+    dc.expected_cash_fen = expected
+    dc.variance_fen = counted - expected
+    dc.variance_note = note
+    dc.closed_at = utcnow()
+    dc.signed_by_id = None
+    dc.signed_at = None
+    db.session.flush()
+    record("dayclose.close", obj=dc, actor=clerk if _current_user() is None else None,
+           summary=f"{business_date.isoformat()} counted {counted} expected {expected}", before=before,
+           after={"counted_cash_fen": counted, "expected_cash_fen": expected, "variance_fen": dc.variance_fen,
+                  "receipt_count": dc.receipt_count, "totals": totals, "note": note})
+    return dc
+
+
+def explain_variance(day_close: DayClose, note: str) -> DayClose:
+    """Record the note explaining a cash variance (before the supervisor signs)."""
+    note = (note or "").strip()
+    if not note:
+        raise CollectionError(_("Explain the difference between counted and expected cash."), "note")
+    if day_close.status != "closed" or day_close.signed_by_id is not None:
+        raise CollectionError(_("The day close is signed or reopened: the note can no longer be changed."))
+    before = {"variance_note": day_close.variance_note}
+    day_close.variance_note = note
+    db.session.flush()
+    record("dayclose.note", obj=day_close, before=before, after={"variance_note": note})
+    return day_close
+
+
+def sign_day_close(day_close: DayClose, supervisor) -> DayClose:
+    """A supervisor signs the handover (交接签字). Not one's own day; a variance needs its note first."""
+    if supervisor is None or not supervisor.can("dayclose.sign"):
+        raise PermissionError("a supervisor is required")
+    if day_close.status != "closed":
+        raise CollectionError(_("Only a closed day can be signed."))
+    if day_close.signed_by_id is not None:
+        raise CollectionError(_("This day close is already signed."))
+    if supervisor.id == day_close.clerk_id:
+        raise CollectionError(_("Another supervisor must sign your own day close."))
+    if day_close.variance_fen != 0 and not day_close.variance_note:
+        raise CollectionError(_("The cash variance needs a note before the day close can be signed."))
+    day_close.signed_by_id = supervisor.id
+    day_close.signed_at = utcnow()
+    db.session.flush()
+    record("dayclose.sign", obj=day_close, actor=supervisor if _current_user() is None else None,
+           summary=f"{day_close.business_date.isoformat()} clerk {day_close.clerk_id}")
+    return day_close
+
+
+def reopen_day(day_close: DayClose, reason: str, *, actor=None) -> DayClose:
+    """A supervisor reopens a closed day (with a reason, in the audit log); postings are accepted again."""
+    actor = actor or _current_user()
+    if actor is None or not actor.can("dayclose.reopen"):
+        raise PermissionError("a supervisor is required")
+    reason = (reason or "").strip()
+    if not reason:
+        raise CollectionError(_("Give the reason."), "reason")
+    if day_close.status != "closed":
+        raise CollectionError(_("This day is not closed."))
+    before = {"status": day_close.status, "signed_by_id": day_close.signed_by_id,
+              "counted_cash_fen": day_close.counted_cash_fen, "variance_fen": day_close.variance_fen}
+    day_close.status = "reopened"
+    day_close.reopened_by_id = actor.id
+    day_close.reopened_at = utcnow()
+    day_close.reopen_reason = reason
+    db.session.flush()
+    record("dayclose.reopen", obj=day_close, actor=actor if _current_user() is None else None,
+           summary=f"{day_close.business_date.isoformat()}: {reason}", before=before,
+           after={"status": "reopened", "reason": reason})
+    return day_close
+
+
+# --- verification ------------------------------------------------------------------------------------
+
+@dataclass
+class ChainProblem:
+    street_id: int
+    seq: int
+    id: int | None
+    problem: str  # "gap", "prev_hash", "row_hash", "missing_tail"
+
+    def __str__(self) -> str:
+        return f"street {self.street_id}: seq {self.seq} (id {self.id}): {self.problem}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def verify_chain(street_id: int | None = None, batch: int = 5000) -> list[ChainProblem]:
+    """Recompute every street's chain; returns the first broken link of each broken street (empty: intact).
+
+    Checks: seq runs 1, 2, 3 ... without gaps; each prev_hash equals the previous row's row_hash; each
+    row_hash matches the row's fields; the street's journal serial counter is not ahead of the last row
+    (rows removed from the end)."""
+    problems: list[ChainProblem] = []
+    with unrestricted():
+        if street_id is None:
+            streets = db.session.scalars(select(JournalEntry.street_id).distinct()
+                                         .order_by(JournalEntry.street_id)).all()
+            counters = db.session.scalars(select(SerialCounter.street_id).where(
+                SerialCounter.kind == "journal", SerialCounter.last_value > 0)).all()
+            streets = sorted(set(streets) | set(counters))
+        else:
+            streets = [street_id]
+        for sid in streets:
+            problem = _verify_street(sid, batch)
+            if problem is not None:
+                problems.append(problem)
+    return problems
+
+
+def _verify_street(street_id: int, batch: int) -> ChainProblem | None:
+    expected_seq, prev = 1, GENESIS_HASH
+    last_seq = 0
+    while True:
+        rows = db.session.scalars(select(JournalEntry)
+                                  .where(JournalEntry.street_id == street_id, JournalEntry.seq >= expected_seq)
+                                  .order_by(JournalEntry.seq).limit(batch)).all()
+        if not rows:
+            break
+        for row in rows:
+            if row.seq != expected_seq:
+                return ChainProblem(street_id, expected_seq, row.id, "gap")
+            if row.prev_hash != prev:
+                return ChainProblem(street_id, row.seq, row.id, "prev_hash")
+            if entry_hash(row) != row.row_hash:
+                return ChainProblem(street_id, row.seq, row.id, "row_hash")
+            prev, last_seq, expected_seq = row.row_hash, row.seq, row.seq + 1
+    issued = db.session.scalar(select(SerialCounter.last_value).where(
+        SerialCounter.kind == "journal", SerialCounter.street_id == street_id, SerialCounter.year == 0)) or 0
+    if issued > last_seq:
+        return ChainProblem(street_id, last_seq + 1, None, "missing_tail")
+    return None
+
+
+# --- summaries ---------------------------------------------------------------------------------------
+
+def journal_summary(street_id: int, start: date, end: date) -> dict:
+    """Sums of one street's journal for business dates start..end (inclusive), by item and by method."""
+    with unrestricted():
+        rows = db.session.execute(
+            select(JournalEntry.item, JournalEntry.method, func.sum(JournalEntry.amount_fen), func.count())
+            .where(JournalEntry.street_id == street_id, JournalEntry.business_date >= start,
+                   JournalEntry.business_date <= end)
+            .group_by(JournalEntry.item, JournalEntry.method)).all()
+    by_item: dict[str, int] = {}
+    by_method: dict[str, int] = {}
+    lines = 0
+    for item, method, amount, count in rows:
+        by_item[item] = by_item.get(item, 0) + int(amount)
+        by_method[method] = by_method.get(method, 0) + int(amount)
+        lines += int(count)
+    return {"by_item": by_item, "by_method": by_method, "total_fen": sum(by_item.values()), "lines": lines}
+
+
+# --- print data (for counter/documents) --------------------------------------------------------------
+
+def _yuan(fen: int) -> str:
+    return fees.format_yuan(fen)
+
+
+def receipt_print_data(receipt: Receipt) -> dict:
+    """Plain values for the printed receipt (Chinese official document)."""
+    from counter.streets.models import Street
+
+    with unrestricted():
+        street = db.session.get(Street, receipt.street_id)
+        lease = receipt.lease
+        lines = db.session.scalars(select(JournalEntry).where(JournalEntry.receipt_id == receipt.id,
+                                                              JournalEntry.kind == "collection")
+                                   .order_by(JournalEntry.seq)).all()
+    return {
+        "receipt_number": receipt.receipt_number,
+        "street_name": street.name_zh, "office_name": street.office_name_zh,
+        "window_address": street.window_address, "window_phone": street.window_phone,
+        "payer_name": receipt.payer_name,
+        "lease_registration_number": lease.registration_number if lease else "",
+        "property_address": lease.premises.full_address if lease else "",
+        "first_month": receipt.first_month, "last_month": receipt.last_month,
+        "period": f"{receipt.first_month} 至 {receipt.last_month}",
+        "lines": [{"item": e.item, "name_zh": e.item_name_zh, "amount_fen": e.amount_fen,
+                   "amount": _yuan(e.amount_fen)} for e in lines],
+        "total_fen": receipt.total_fen, "total": _yuan(receipt.total_fen),
+        "method": receipt.method, "method_zh": METHOD_LABELS_ZH[receipt.method],
+        "payment_reference": receipt.payment_reference or "",
+        "business_date": receipt.business_date.isoformat(),
+        "issued_at": to_local(receipt.issued_at).strftime("%Y-%m-%d %H:%M"),
+        "clerk_name": receipt.clerk.display_name if receipt.clerk else "",
+        "status": receipt.status, "status_zh": STATUS_LABELS_ZH[receipt.status],
+        "void_reason": receipt.void_reason or "",
+        "repeat_reason": receipt.repeat_reason or "",
+    }
+
+
+def day_close_print_data(day_close: DayClose) -> dict:
+    """Plain values for the printed day-close sheet (日结单)."""
+    from counter.streets.models import Street
+
+    with unrestricted():
+        street = db.session.get(Street, day_close.street_id)
+        receipts = db.session.scalars(select(Receipt).where(
+            Receipt.street_id == day_close.street_id, Receipt.clerk_id == day_close.clerk_id,
+            Receipt.business_date == day_close.business_date).order_by(Receipt.seq)).all()
+    totals = day_close.totals or {}
+    by_method = totals.get("by_method", {})
+    by_item = totals.get("by_item", {})
+    return {
+        "street_name": street.name_zh, "office_name": street.office_name_zh,
+        "business_date": day_close.business_date.isoformat(),
+        "clerk_name": day_close.clerk.display_name if day_close.clerk else "",
+        "status": day_close.status, "receipt_count": day_close.receipt_count,
+        "by_method": [{"method": m, "name_zh": METHOD_LABELS_ZH[m], "amount_fen": int(by_method.get(m, 0)),
+                       "amount": _yuan(int(by_method.get(m, 0)))} for m in PAYMENT_METHODS],
+        "by_item": [{"item": k, "name_zh": v["name_zh"], "amount_fen": v["amount_fen"],
+                     "amount": _yuan(v["amount_fen"])} for k, v in by_item.items()],
+        "total_fen": int(totals.get("total_fen", 0)), "total": _yuan(int(totals.get("total_fen", 0))),
+        "counted_cash_fen": day_close.counted_cash_fen, "counted_cash": _yuan(day_close.counted_cash_fen),
+        "expected_cash_fen": day_close.expected_cash_fen, "expected_cash": _yuan(day_close.expected_cash_fen),
+        "variance_fen": day_close.variance_fen, "variance": _yuan(day_close.variance_fen),
+        "variance_note": day_close.variance_note or "",
+        "closed_at": to_local(day_close.closed_at).strftime("%Y-%m-%d %H:%M"),
+        "signed_by": day_close.signed_by.display_name if day_close.signed_by else "",
+        "signed_at": to_local(day_close.signed_at).strftime("%Y-%m-%d %H:%M") if day_close.signed_at else "",
+        "receipts": [{"receipt_number": r.receipt_number, "payer_name": r.payer_name, "total_fen": r.total_fen,
+                      "total": _yuan(r.total_fen), "method_zh": METHOD_LABELS_ZH[r.method],
+                      "status_zh": STATUS_LABELS_ZH[r.status]} for r in receipts],
+    }
+
+
+__all__ = ["CollectionError", "ChainProblem", "quote", "paid_months", "collect", "void_receipt", "refund_receipt",
+           "receipt_balance", "day_figures", "close_day", "explain_variance", "sign_day_close", "reopen_day",
+           "verify_chain", "journal_summary", "receipt_print_data", "day_close_print_data", "lease_months"]
