@@ -1,0 +1,258 @@
+"""Collection window pages: collect for a lease, receipts, void/refund, day close (日结)."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+import fees
+from counter.collection import services as svc
+from counter.collection.forms import (CollectForm, CountForm, EmptyForm, MonthsForm, NoteForm, ReasonForm,
+                                      method_label)
+from counter.collection.models import DayClose, JournalEntry, Receipt
+from counter.core.access import get_or_404, require
+from counter.core.pagination import paginate
+from counter.core.timeutil import business_today
+from counter.extensions import db
+from counter.leases.models import Lease
+
+bp = Blueprint("collection", __name__, url_prefix="/collection")
+
+
+def init_app(app):
+    from counter.collection.cli import ledger_cli
+    from counter.web import register_nav
+
+    register_nav(app, "collection.receipts", _l("Receipts"), "collection.collect", order=20)
+    register_nav(app, "collection.day_close", _l("Day close"), "dayclose.close", order=30)
+    app.cli.add_command(ledger_cli)
+    app.jinja_env.globals.setdefault("method_label", method_label)
+
+
+# --- collect -----------------------------------------------------------------------------------------
+
+def _months_from_request(lease):
+    """Default months: the month after the last paid one (or the lease's first month), to this month."""
+    start, end = svc.lease_months(lease)
+    paid = svc.paid_months(lease)
+    first = start
+    while str(first) in paid and first < end:
+        first = first.next()
+    last = max(first, min(end, fees.YearMonth.of(business_today())))
+    return str(first), str(last)
+
+
+def _render_collect(lease, months_form, form, status=200, error=None):
+    assessment = None
+    if months_form.first.data and months_form.last.data:
+        try:
+            assessment = svc.quote(lease, months_form.first.data, months_form.last.data)
+        except svc.CollectionError as exc:
+            error = error or exc
+    if error is not None:
+        target = {"first_month": months_form.first, "last_month": months_form.last}.get(error.field)
+        if target is not None:
+            target.errors = list(target.errors or []) + [error.message]
+        elif error.field and hasattr(form, error.field):
+            getattr(form, error.field).errors = list(getattr(form, error.field).errors or []) + [error.message]
+        else:
+            form.form_errors.append(error.message)
+        status = 422 if status == 200 and request.method == "POST" else status
+    paid = sorted(svc.paid_months(lease))
+    wanted = set()
+    if assessment is not None:
+        wanted = {str(m) for m in fees.months_between(assessment.first, assessment.last)}
+    receipts = db.session.scalars(select(Receipt).where(Receipt.lease_id == lease.id)
+                                  .order_by(Receipt.issued_at.desc())).all()
+    return render_template("collection/collect.html", lease=lease, months_form=months_form, form=form,
+                           assessment=assessment, paid=paid, repeat=sorted(wanted & set(paid)),
+                           receipts=receipts, error=error), status
+
+
+@bp.route("/lease/<int:lease_id>", methods=["GET", "POST"])
+@require("collection.collect")
+def collect_lease(lease_id: int):
+    lease = get_or_404(Lease, lease_id)
+    if request.method == "GET":
+        months_form = MonthsForm(request.args)
+        if not request.args.get("first"):
+            months_form.first.data, months_form.last.data = _months_from_request(lease)
+        form = CollectForm(formdata=None, first_month=months_form.first.data, last_month=months_form.last.data,
+                           idempotency_key=uuid.uuid4().hex)
+        return _render_collect(lease, months_form, form)
+
+    form = CollectForm()
+    months_form = MonthsForm(formdata=None, first=form.first_month.data, last=form.last_month.data)
+    if not form.validate():
+        return _render_collect(lease, months_form, form, status=422)
+    try:
+        receipt = svc.collect(lease, form.first_month.data, form.last_month.data, form.method.data,
+                              form.reference.data, form.idempotency_key.data, form.repeat_reason.data)
+    except svc.CollectionError as exc:
+        return _render_collect(lease, months_form, form, status=422, error=exc)
+    flash(_("Receipt %(number)s issued.", number=receipt.receipt_number), "success")
+    return redirect(url_for("collection.receipt", receipt_id=receipt.id))
+
+
+# --- receipts ----------------------------------------------------------------------------------------
+
+@bp.route("/")
+@require("collection.collect")
+def receipts():
+    q = (request.args.get("q") or "").strip()
+    day = (request.args.get("date") or "").strip()
+    stmt = select(Receipt).order_by(Receipt.issued_at.desc(), Receipt.id.desc())
+    if q:
+        stmt = stmt.where(or_(Receipt.receipt_number.ilike(f"%{q}%"), Receipt.payer_name.ilike(f"%{q}%"),
+                              Receipt.payment_reference.ilike(f"%{q}%")))
+    if day:
+        try:
+            stmt = stmt.where(Receipt.business_date == date.fromisoformat(day))
+        except ValueError:
+            day = ""
+    page = paginate(stmt, request.args.get("page", 1, type=int))
+    return render_template("collection/receipts.html", page=page, q=q, day=day)
+
+
+@bp.route("/receipt/<int:receipt_id>")
+@require("collection.collect")
+def receipt(receipt_id: int):
+    r = get_or_404(Receipt, receipt_id)
+    return _render_receipt(r, ReasonForm())
+
+
+def _render_receipt(r, reason_form, status=200):
+    lines = db.session.scalars(select(JournalEntry).where(JournalEntry.receipt_id == r.id)
+                               .order_by(JournalEntry.seq)).all()
+    return render_template("collection/receipt.html", r=r, lines=lines, reason_form=reason_form,
+                           balance=sum(e.amount_fen for e in lines)), status
+
+
+@bp.route("/receipt/<int:receipt_id>/<any(void, refund):kind>", methods=["POST"])
+@require("collection.void")
+def correct(receipt_id: int, kind: str):
+    r = get_or_404(Receipt, receipt_id)
+    form = ReasonForm()
+    if not form.validate():
+        return _render_receipt(r, form, 422)
+    try:
+        (svc.void_receipt if kind == "void" else svc.refund_receipt)(r, form.reason.data)
+    except svc.CollectionError as exc:
+        form.reason.errors = [exc.message]
+        return _render_receipt(r, form, 422)
+    flash(_("Receipt %(number)s is void.", number=r.receipt_number) if kind == "void"
+          else _("Receipt %(number)s is refunded.", number=r.receipt_number), "success")
+    return redirect(url_for("collection.receipt", receipt_id=r.id))
+
+
+# --- day close ---------------------------------------------------------------------------------------
+
+def _to_fen(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_value())
+
+
+@bp.route("/day-close", methods=["GET", "POST"])
+@require("dayclose.close")
+def day_close():
+    """Step 1: the blind count for today's business day (the expected cash is not shown)."""
+    today = business_today()
+    existing = svc.find_day_close(current_user.street_id, current_user.id, today)
+    if existing is not None and existing.status == "closed":
+        return redirect(url_for("collection.day_close_view", day_close_id=existing.id))
+    form = CountForm()
+    if form.validate_on_submit():
+        try:
+            dc = svc.close_day(current_user._get_current_object(), today, _to_fen(form.counted_cash.data))
+        except svc.CollectionError as exc:
+            form.counted_cash.errors = list(form.counted_cash.errors) + [exc.message]
+        else:
+            flash(_("The business day is closed."), "success")
+            return redirect(url_for("collection.day_close_view", day_close_id=dc.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("collection/day_close_count.html", form=form, today=today, existing=existing), status
+
+
+def _render_day_close(dc, note_form=None, reason_form=None, status=200):
+    receipts = db.session.scalars(select(Receipt).where(
+        Receipt.street_id == dc.street_id, Receipt.clerk_id == dc.clerk_id,
+        Receipt.business_date == dc.business_date).order_by(Receipt.seq)).all()
+    return render_template("collection/day_close.html", dc=dc, receipts=receipts,
+                           note_form=note_form or NoteForm(formdata=None, note=dc.variance_note),
+                           reason_form=reason_form or ReasonForm(formdata=None), sign_form=EmptyForm()), status
+
+
+def _own_or_supervisor(dc):
+    if dc.clerk_id != current_user.id and not current_user.can("dayclose.sign"):
+        abort(404)
+
+
+@bp.route("/day-close/<int:day_close_id>")
+@require("dayclose.close")
+def day_close_view(day_close_id: int):
+    """Step 2: count, totals by method and item, expected vs counted, variance."""
+    dc = get_or_404(DayClose, day_close_id)
+    _own_or_supervisor(dc)
+    return _render_day_close(dc)
+
+
+@bp.route("/day-close/<int:day_close_id>/note", methods=["POST"])
+@require("dayclose.close")
+def day_close_note(day_close_id: int):
+    dc = get_or_404(DayClose, day_close_id)
+    _own_or_supervisor(dc)
+    form = NoteForm()
+    if form.validate():
+        try:
+            svc.explain_variance(dc, form.note.data)
+        except svc.CollectionError as exc:
+            form.note.errors = [exc.message]
+        else:
+            flash(_("The note is recorded."), "success")
+            return redirect(url_for("collection.day_close_view", day_close_id=dc.id))
+    return _render_day_close(dc, note_form=form, status=422)
+
+
+@bp.route("/day-close/<int:day_close_id>/sign", methods=["POST"])
+@require("dayclose.sign")
+def day_close_sign(day_close_id: int):
+    dc = get_or_404(DayClose, day_close_id)
+    form = EmptyForm()
+    if not form.validate():
+        abort(400)
+    try:
+        svc.sign_day_close(dc, current_user._get_current_object())
+    except svc.CollectionError as exc:
+        flash(exc.message, "error")
+        return _render_day_close(dc, status=422)
+    flash(_("The handover is signed."), "success")
+    return redirect(url_for("collection.day_close_view", day_close_id=dc.id))
+
+
+@bp.route("/day-close/<int:day_close_id>/reopen", methods=["POST"])
+@require("dayclose.reopen")
+def day_close_reopen(day_close_id: int):
+    dc = get_or_404(DayClose, day_close_id)
+    form = ReasonForm()
+    if form.validate():
+        try:
+            svc.reopen_day(dc, form.reason.data)
+        except svc.CollectionError as exc:
+            form.reason.errors = [exc.message]
+        else:
+            flash(_("The business day is reopened."), "success")
+            return redirect(url_for("collection.day_closes"))
+    return _render_day_close(dc, reason_form=form, status=422)
+
+
+@bp.route("/day-closes")
+@require("dayclose.sign")
+def day_closes():
+    stmt = select(DayClose).order_by(DayClose.business_date.desc(), DayClose.id.desc())
+    page = paginate(stmt, request.args.get("page", 1, type=int))
+    return render_template("collection/day_closes.html", page=page)

@@ -1,0 +1,74 @@
+"""Forms of the collection window: collect, void/refund, day close (blind count), note, sign, reopen."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+METHOD_CHOICES = [("cash", _l("Cash")), ("card", _l("Bank card")), ("mobile", _l("Mobile payment")),
+                  ("transfer", _l("Bank transfer"))]
+
+
+def method_label(code: str) -> str:
+    return str(dict(METHOD_CHOICES).get(code, code))
+
+
+class MonthsForm(FlaskForm):
+    """Step 1 of collecting (GET): the months to pay for."""
+
+    class Meta:
+        csrf = False
+
+    first = StringField(_l("First month"), validators=[DataRequired()],
+                        render_kw={"type": "month", "autofocus": True, "placeholder": "YYYY-MM"})
+    last = StringField(_l("Last month"), validators=[DataRequired()],
+                       render_kw={"type": "month", "placeholder": "YYYY-MM"})
+
+
+class CollectForm(FlaskForm):
+    """Step 2 (POST): payment and confirmation; the months ride along as hidden fields."""
+
+    first_month = HiddenField(validators=[DataRequired()])
+    last_month = HiddenField(validators=[DataRequired()])
+    idempotency_key = HiddenField(validators=[DataRequired(), Length(max=64)])
+    method = SelectField(_l("Payment method"), choices=METHOD_CHOICES, default="cash",
+                         render_kw={"autofocus": True})
+    reference = StringField(_l("Payment reference"), validators=[Length(max=64)],
+                            render_kw={"autocomplete": "off"})
+    repeat_reason = TextAreaField(_l("Reason for paying these months again"),
+                                  validators=[Optional(), Length(max=500)], render_kw={"rows": 2})
+
+    def validate_reference(self, field):
+        if self.method.data != "cash" and not (field.data or "").strip():
+            raise ValidationError(_l("Enter the payment reference for card, mobile and transfer payments."))
+
+
+class ReasonForm(FlaskForm):
+    """Void / refund / reopen: a reason is required."""
+
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)], render_kw={"rows": 2})
+
+
+def _two_places(form, field):
+    if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
+        raise ValidationError(_l("At most two decimal places (fen)."))
+
+
+class CountForm(FlaskForm):
+    """Day close step 1: the blind cash count, in yuan."""
+
+    counted_cash = DecimalField(_l("Cash counted (yuan)"), places=None,
+                                validators=[InputRequired(), NumberRange(min=0), _two_places],
+                                render_kw={"autofocus": True, "inputmode": "decimal", "autocomplete": "off"})
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("Explanation of the difference"), validators=[DataRequired(), Length(max=1000)],
+                         render_kw={"rows": 3, "autofocus": True})
+
+
+class EmptyForm(FlaskForm):
+    """CSRF only (sign)."""
