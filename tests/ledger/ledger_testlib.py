@@ -66,3 +66,28 @@ def make_receipt(lease, clerk, *, day: date, lines: dict[str, int], method: str 
                 reverses_id=e.id, prev_hash="0" * 64, row_hash="1" * 64))
             db.session.flush()
     return r
+
+
+def seed_two_streets(streets, users):
+    """Street A (南园): 4 receipts in March 2026 (one void) and one in April; street B (园岭): 2 in March.
+
+    Net March A: card 1000+500 (R1), cash 700 (R2), mobile 300+200 (R3, void: nets 0), transfer 900 (R4)
+    = 3100; April A: card 400 (R5). March B: card 2000 (R6), cash 50 (R7)."""
+    a, b = streets[0], streets[1]
+    la = make_lease(a, registered_on=date(2026, 2, 10), area_centi=4550)
+    lb = make_lease(b, registered_on=date(2026, 2, 11), area_centi=8000)
+    ca, ca2, cb = users["clerk_a"], users["supervisor_a"], users["clerk_b"]
+    out = {
+        "r1": make_receipt(la, ca, day=date(2026, 3, 2), lines={"vat": 1000, "property_tax": 500}, method="card",
+                           reference="POS001"),
+        "r2": make_receipt(la, ca2, day=date(2026, 3, 2), lines={"vat": 700}, method="cash"),
+        "r3": make_receipt(la, ca, day=date(2026, 3, 3), lines={"vat": 300, "property_tax": 200}, method="mobile",
+                           reference="WX003", status="void"),
+        "r4": make_receipt(la, ca, day=date(2026, 3, 20), lines={"vat": 900}, method="transfer", reference="TR004"),
+        "r5": make_receipt(la, ca, day=date(2026, 4, 1), lines={"vat": 400}, method="card", reference="POS005"),
+        "r6": make_receipt(lb, cb, day=date(2026, 3, 5), lines={"vat": 2000}, method="card", reference="POS-B6"),
+        "r7": make_receipt(lb, cb, day=date(2026, 3, 6), lines={"individual_income_tax": 50}, method="cash"),
+        "lease_a": la, "lease_b": lb,
+    }
+    db.session.commit()
+    return out
