@@ -4,5 +4,6 @@ from counter.streets.models import Street  # noqa: F401
 from counter.auth.models import User  # noqa: F401
 from counter.audit.models import AuditEntry  # noqa: F401
 from counter.leases.models import Lease, LeaseEvent, LeaseParty, Party, Property  # noqa: F401
+from counter.tax.models import AssessmentRecord, GuidanceRent, RateScheduleVersion  # noqa: F401
 from counter.collection.models import DayClose, JournalEntry, Receipt  # noqa: F401
 from counter.ledger.models import BankLine, BankStatement, ReconciliationResolution, Remittance  # noqa: F401

@@ -1,0 +1,380 @@
+"""Rental tax services: the bridge between the database and the pure engine :mod:`fees`.
+
+Public API other modules use (flush only, never commit)::
+
+    schedule_set(on=None) -> fees.ScheduleSet          # the active rate schedule versions
+    guidance_rents() -> fees.GuidanceRents
+    facts_for_lease(lease) -> fees.LeaseFacts
+    assess_lease(lease, first, last, assessed_on=None) -> fees.Assessment   # no DB write
+    record_assessment(lease, assessment) -> AssessmentRecord                 # flush only
+    explain_record(record, locale) -> str               # from the stored snapshot, no recomputation
+
+Schedule administration (district admin): :func:`create_version`, :func:`update_draft`,
+:func:`activate_version`, :func:`preview`.
+"""
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from importlib import resources
+
+from flask import has_request_context
+from flask_login import current_user
+from sqlalchemy import func, select
+
+import fees
+from counter.audit.service import record as audit
+from counter.core.timeutil import business_today, office_tz, utcnow
+from counter.extensions import db
+from counter.tax.models import AssessmentRecord, GuidanceRent, RateScheduleVersion
+
+
+class TaxError(Exception):
+    """A business rule of the tax module refused the action (message is for the log / developer)."""
+
+
+class VersionFrozen(TaxError):
+    """Only draft versions can change; active and retired versions are frozen."""
+
+
+class ScheduleTextError(TaxError):
+    """The schedule text could not be parsed or validated; ``errors`` lists the problems."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = list(errors)
+        super().__init__("; ".join(self.errors))
+
+
+# --------------------------------------------------------------------------------------- helpers
+
+def _actor() -> tuple[int | None, str]:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id, current_user.username
+    return None, "system"
+
+
+def _end_of_business_day_utc(day: date) -> datetime:
+    """The first instant after ``day`` in the office's zone, as aware UTC."""
+    nxt = datetime.combine(day, time.min, tzinfo=office_tz()) + timedelta(days=1)
+    return nxt.astimezone(timezone.utc)
+
+
+def version_schedule(v: RateScheduleVersion) -> fees.RateSchedule:
+    """The engine's schedule object of a stored version."""
+    return fees.RateSchedule.from_dict(v.data)
+
+
+# ------------------------------------------------------------------------------ reading schedules
+
+def active_versions() -> list[RateScheduleVersion]:
+    return list(db.session.scalars(select(RateScheduleVersion).where(RateScheduleVersion.status == "active")
+                                   .order_by(RateScheduleVersion.schedule_id)))
+
+
+def versions_active_on(on: date) -> list[RateScheduleVersion]:
+    """The versions that were active at the end of business day ``on`` (activation history).
+    A version activated without a time (shipped reference data) counts as active since installation."""
+    cutoff = _end_of_business_day_utc(on)
+    rows = db.session.scalars(select(RateScheduleVersion).where(RateScheduleVersion.status.in_(("active", "retired")))
+                              .order_by(RateScheduleVersion.schedule_id, RateScheduleVersion.version))
+    out = []
+    for v in rows:
+        if v.activated_at is not None and v.activated_at >= cutoff:
+            continue
+        if v.retired_at is not None and v.retired_at < cutoff:
+            continue
+        out.append(v)
+    return out
+
+
+def schedule_set(on: date | None = None) -> fees.ScheduleSet:
+    """The active rate schedule versions as a :class:`fees.ScheduleSet` (``on``: as they were at the end
+    of that business day; default: now)."""
+    versions = active_versions() if on is None else versions_active_on(on)
+    return fees.ScheduleSet(version_schedule(v) for v in versions)
+
+
+def guidance_rents() -> fees.GuidanceRents:
+    rows = db.session.scalars(select(GuidanceRent).order_by(GuidanceRent.street_code, GuidanceRent.use,
+                                                            GuidanceRent.effective_from))
+    return fees.GuidanceRents(
+        fees.GuidanceRent(street_code=g.street_code, use=g.use, yuan_per_m2_month=fees.fen_to_yuan(g.fen_per_m2_month),
+                          effective_from=g.effective_from, effective_to=g.effective_to)
+        for g in rows)
+
+
+# --------------------------------------------------------------------------------- lease adapter
+
+def facts_for_lease(lease) -> fees.LeaseFacts:
+    """The engine's lease facts from a :class:`counter.leases.models.Lease`."""
+    from counter.streets.models import Street
+
+    street = db.session.get(Street, lease.street_id)
+    area = None if lease.rented_area_centi is None else (Decimal(lease.rented_area_centi) / 100).quantize(Decimal("0.01"))
+    return fees.LeaseFacts(landlord_kind=lease.landlord_kind, use=lease.lease_use,
+                           monthly_rent_fen=int(lease.monthly_rent_fen), area_m2=area,
+                           street_code=street.code if street is not None else None)
+
+
+def assess_facts(facts: fees.LeaseFacts, first: fees.YearMonth, last: fees.YearMonth,
+                 assessed_on: date | None = None, schedules: fees.ScheduleSet | None = None) -> fees.Assessment:
+    return fees.assess(facts, first=first, last=last, assessed_on=assessed_on or business_today(),
+                       schedules=schedules if schedules is not None else schedule_set(),
+                       guidance=guidance_rents())
+
+
+def assess_lease(lease, first: fees.YearMonth, last: fees.YearMonth, assessed_on: date | None = None) -> fees.Assessment:
+    """Assess a lease under the active schedules and the guidance rents (no DB write)."""
+    return assess_facts(facts_for_lease(lease), first, last, assessed_on)
+
+
+def record_assessment(lease, assessment: fees.Assessment, *, street_id: int | None = None) -> AssessmentRecord:
+    """Store the snapshot of ``assessment`` (flush only). Every schedule version it used must be a
+    stored, non-draft version (so that it is frozen for ever)."""
+    refs = []
+    for sid, ver in assessment.schedules_used:
+        row = db.session.scalar(select(RateScheduleVersion).where(RateScheduleVersion.schedule_id == sid,
+                                                                  RateScheduleVersion.version == ver))
+        if row is None or row.status == "draft":
+            raise TaxError(f"assessment used {sid} v{ver}, which is not an activated schedule version")
+        refs.append({"id": sid, "version": ver, "version_row_id": row.id})
+    if lease is not None:
+        street_id = lease.street_id
+    if street_id is None:
+        raise TaxError("an assessment record needs a lease or a street")
+    user_id, username = _actor()
+    rec = AssessmentRecord(
+        lease_id=None if lease is None else lease.id, street_id=street_id, assessed_on=assessment.assessed_on,
+        first_month=str(assessment.first), last_month=str(assessment.last), facts=assessment.facts.to_dict(),
+        result=assessment.to_dict(), total_fen=assessment.total_fen, schedules=refs,
+        created_by_id=user_id, created_by=username)
+    db.session.add(rec)
+    db.session.flush()
+    return rec
+
+
+def record_assessment_object(record: AssessmentRecord) -> fees.Assessment:
+    """The stored :class:`fees.Assessment` of a record (rebuilt from JSON, never recomputed)."""
+    return fees.Assessment.from_dict(record.result)
+
+
+def explain_record(record: AssessmentRecord, locale: str) -> str:
+    """The plain-language explanation of a stored assessment, from its snapshot only."""
+    return record_assessment_object(record).explain("en" if str(locale).startswith("en") else "zh")
+
+
+# ----------------------------------------------------------------------------- schedule editing
+
+def version_text(v: RateScheduleVersion) -> str:
+    """The editable text of a version (JSON, same shape as the TOML files)."""
+    return json.dumps(v.data, ensure_ascii=False, indent=2)
+
+
+def parse_schedule_text(text: str) -> dict:
+    """JSON (starting with ``{``) or TOML text -> a schedule dict; raises :class:`ScheduleTextError`."""
+    text = (text or "").strip()
+    if not text:
+        raise ScheduleTextError(["empty"])
+    try:
+        if text.startswith("{"):
+            d = json.loads(text)
+        else:
+            d = tomllib.loads(text)
+            if "schedule" in d and isinstance(d["schedule"], list):
+                if len(d["schedule"]) != 1:
+                    raise ScheduleTextError(["exactly one schedule is expected"])
+                d = d["schedule"][0]
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ScheduleTextError([str(exc)]) from None
+    if not isinstance(d, dict):
+        raise ScheduleTextError(["schedule must be a table/object"])
+    return d
+
+
+def _next_version(schedule_id: str) -> int:
+    cur = db.session.scalar(select(func.max(RateScheduleVersion.version))
+                            .where(RateScheduleVersion.schedule_id == schedule_id))
+    return (cur or 0) + 1
+
+
+def _validated(d: dict) -> fees.RateSchedule:
+    errors = fees.validate_schedule(d)
+    if errors:
+        raise ScheduleTextError(errors)
+    try:
+        return fees.RateSchedule.from_dict(d)
+    except (fees.FeesError, ValueError, KeyError, TypeError) as exc:
+        raise ScheduleTextError([str(exc)]) from None
+
+
+def _apply(v: RateScheduleVersion, sched: fees.RateSchedule) -> None:
+    v.title_zh, v.title_en = sched.title_zh[:200], sched.title_en[:200]
+    v.effective_from, v.effective_to = sched.effective_from, sched.effective_to
+    v.mode, v.sample, v.priority = sched.mode, sched.sample, sched.priority
+    v.data = sched.to_dict()
+
+
+_AUDIT_FIELDS = ("schedule_id", "version", "status", "effective_from", "effective_to", "mode", "sample", "priority")
+
+
+def _snap(v: RateScheduleVersion) -> dict:
+    return {f: getattr(v, f) for f in _AUDIT_FIELDS}
+
+
+def create_version(text: str, based_on: RateScheduleVersion | None = None, note: str | None = None) -> RateScheduleVersion:
+    """A new draft version from schedule text. The version number is assigned here (max + 1 for the
+    schedule id written in the text). Raises :class:`ScheduleTextError`."""
+    d = parse_schedule_text(text)
+    sid = d.get("id")
+    if isinstance(sid, str) and sid:
+        d["version"] = _next_version(sid)
+    sched = _validated(d)
+    user_id, username = _actor()
+    v = RateScheduleVersion(schedule_id=sched.id, version=sched.version, status="draft", note=note or None,
+                            based_on_id=based_on.id if based_on is not None else None,
+                            created_by_id=user_id, created_by=username)
+    _apply(v, sched)
+    db.session.add(v)
+    db.session.flush()
+    audit("tax.schedule.create", obj=v, summary=f"{v.label} (draft)"
+          + (f" based on {based_on.label}" if based_on is not None else ""), after=_snap(v))
+    return v
+
+
+def update_draft(v: RateScheduleVersion, text: str, note: str | None = None) -> RateScheduleVersion:
+    """Change a draft. Active and retired versions are frozen (:class:`VersionFrozen`; the database
+    refuses it too). The schedule id and version of a draft cannot change."""
+    if v.status != "draft":
+        raise VersionFrozen(f"{v.label} is {v.status}: only drafts can change; create a new version")
+    d = parse_schedule_text(text)
+    if d.get("id") != v.schedule_id:
+        raise ScheduleTextError([f"id must stay {v.schedule_id!r} (create a new version for another id)"])
+    d["version"] = v.version
+    sched = _validated(d)
+    before = _snap(v) | {"data": v.data}
+    _apply(v, sched)
+    v.note = note or v.note
+    db.session.flush()
+    audit("tax.schedule.edit", obj=v, summary=f"{v.label} (draft)", before=before, after=_snap(v) | {"data": v.data})
+    return v
+
+
+def activate_version(v: RateScheduleVersion) -> RateScheduleVersion | None:
+    """Activate a draft; the active version of the same schedule id (if any) is retired (never
+    overwritten). Returns the retired version."""
+    if v.status != "draft":
+        raise VersionFrozen(f"{v.label} is {v.status}: only a draft can be activated")
+    _validated(dict(v.data))
+    user_id, username = _actor()
+    now = utcnow()
+    old = db.session.scalar(select(RateScheduleVersion)
+                            .where(RateScheduleVersion.schedule_id == v.schedule_id,
+                                   RateScheduleVersion.status == "active").with_for_update())
+    if old is not None:
+        before = _snap(old)
+        old.status, old.retired_at, old.retired_by = "retired", now, username
+        db.session.flush()  # the partial unique index allows one active version per schedule id
+        audit("tax.schedule.retire", obj=old, summary=f"{old.label} retired by {v.label}", before=before,
+              after=_snap(old))
+    before = _snap(v)
+    v.status, v.activated_at, v.activated_by, v.activated_by_id = "active", now, username, user_id
+    db.session.flush()
+    audit("tax.schedule.activate", obj=v, summary=f"{v.label} activated"
+          + (f", {old.label} retired" if old is not None else ""), before=before, after=_snap(v))
+    return old
+
+
+def delete_draft(v: RateScheduleVersion) -> None:
+    if v.status != "draft":
+        raise VersionFrozen(f"{v.label} is {v.status}: only drafts can be deleted")
+    audit("tax.schedule.delete", obj=v, summary=f"{v.label} (draft) discarded", before=_snap(v))
+    db.session.delete(v)
+    db.session.flush()
+
+
+# ------------------------------------------------------------------------------------- preview
+
+SAMPLE_LEASES: tuple[fees.LeaseFacts, ...] = (
+    fees.LeaseFacts("individual", "residential", 350000, Decimal("45.50"), "440304001"),
+    fees.LeaseFacts("individual", "residential", 80000, Decimal("30.00"), "440304002"),
+    fees.LeaseFacts("individual", "residential", 12000000, Decimal("400.00"), "440304005"),
+    fees.LeaseFacts("individual", "mixed", 600000, Decimal("60.00"), "440304003"),
+    fees.LeaseFacts("individual", "commercial", 2000000, Decimal("80.00"), "440304009"),
+    fees.LeaseFacts("individual", "office", 10000001, Decimal("500.00"), "440304007"),
+    fees.LeaseFacts("organization", "residential", 500000, Decimal("70.00"), "440304004"),
+    fees.LeaseFacts("organization", "office", 5000000, Decimal("300.00"), "440304003"),
+)
+
+
+@dataclass
+class PreviewRow:
+    facts: fees.LeaseFacts
+    current: fees.Assessment | None
+    current_error: str | None
+    draft: fees.Assessment | None
+    draft_error: str | None
+
+    @property
+    def difference_fen(self) -> int | None:
+        if self.current is None or self.draft is None:
+            return None
+        return self.draft.total_fen - self.current.total_fen
+
+
+def preview_month(v: RateScheduleVersion, today: date | None = None) -> fees.YearMonth:
+    """The month a preview is computed for: this month when the draft is in force in it, else the
+    draft's first month."""
+    today = today or business_today()
+    first = fees.YearMonth.of(today)
+    if v.effective_from <= first.first_day and (v.effective_to is None or first.first_day <= v.effective_to):
+        return first
+    return fees.YearMonth.of(v.effective_from)
+
+
+def preview(v: RateScheduleVersion, month: fees.YearMonth | None = None,
+            samples: tuple[fees.LeaseFacts, ...] = SAMPLE_LEASES) -> tuple[fees.YearMonth, list[PreviewRow]]:
+    """Each sample lease assessed for one month under the active schedules and under the active
+    schedules with ``v`` in place of its schedule id's active version."""
+    month = month or preview_month(v)
+    current_versions = active_versions()
+    current = fees.ScheduleSet(version_schedule(x) for x in current_versions)
+    with_draft = fees.ScheduleSet([version_schedule(x) for x in current_versions if x.schedule_id != v.schedule_id]
+                                  + [version_schedule(v)])
+    guidance = guidance_rents()
+    today = business_today()
+    rows = []
+    for facts in samples:
+        out = []
+        for sset in (current, with_draft):
+            try:
+                out.append((fees.assess(facts, month, month, today, sset, guidance), None))
+            except fees.FeesError as exc:
+                out.append((None, str(exc)))
+        rows.append(PreviewRow(facts, out[0][0], out[0][1], out[1][0], out[1][1]))
+    return month, rows
+
+
+# --------------------------------------------------------------------------------- reference data
+
+def ensure_tax_reference() -> None:
+    """Load the shipped schedules (version 1, active) and the sample guidance rents, idempotently."""
+    have = set(db.session.scalars(select(RateScheduleVersion.schedule_id).distinct()))
+    for sched in fees.load_shipped_schedules():
+        if sched.id in have:
+            continue
+        v = RateScheduleVersion(schedule_id=sched.id, version=sched.version, status="active",
+                                note="shipped sample schedule", created_by="system", activated_by="system")
+        _apply(v, sched)
+        db.session.add(v)
+        have.add(sched.id)
+    if db.session.scalar(select(func.count()).select_from(GuidanceRent)) == 0:
+        text = resources.files("fees.schedules").joinpath("guidance_sample.toml").read_text(encoding="utf-8")
+        sample = bool(tomllib.loads(text).get("sample", False))
+        for g in fees.guidance_from_toml(text).entries:
+            db.session.add(GuidanceRent(street_code=g.street_code, use=g.use,
+                                        fen_per_m2_month=fees.yuan_to_fen(g.yuan_per_m2_month),
+                                        effective_from=g.effective_from, effective_to=g.effective_to, sample=sample))
+    db.session.flush()
