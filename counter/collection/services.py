@@ -36,6 +36,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
+from functools import lru_cache
 
 import fees
 from flask_babel import gettext as _
@@ -85,8 +86,13 @@ def _assess(lease, first: fees.YearMonth, last: fees.YearMonth) -> fees.Assessme
     tax = _tax_service()
     if tax is not None:
         return tax.assess_lease(lease, first, last)
-    return fees.assess(_facts(lease), first, last, assessed_on=business_today(),
-                       schedules=fees.ScheduleSet(fees.load_shipped_schedules()))
+    return fees.assess(_facts(lease), first, last, assessed_on=business_today(), schedules=_shipped_schedules())
+
+
+@lru_cache(maxsize=1)
+def _shipped_schedules() -> fees.ScheduleSet:
+    """Fallback only (no tax service): the shipped sample schedules, parsed once."""
+    return fees.ScheduleSet(fees.load_shipped_schedules())
 
 
 def _record(lease, assessment: fees.Assessment) -> int | None:
