@@ -132,6 +132,13 @@ def test_admin_edits_and_discards_a_draft(admin_client):
     assert db.session.get(RateScheduleVersion, draft_id) is None
 
 
+def test_version_page_shows_data_and_actions(admin_client):
+    v1 = _active("comprehensive-2019")
+    html = admin_client.get(f"/tax/schedules/{v1.id}").get_data(as_text=True)
+    assert "comprehensive-2019 v1" in html and "综合征收" in html and "样例税率" in html
+    assert f"/tax/schedules/{v1.id}/new" in html and "/edit" not in html  # frozen: only "new version"
+
+
 def test_guidance_list(admin_client):
     html = admin_client.get("/tax/guidance").get_data(as_text=True)
     assert "南园" in html and "¥70.00" in html and "样例数据，非官方" in html
@@ -197,8 +204,9 @@ def test_estimate_form_is_public_and_chinese(client):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200
     assert 'lang="zh-CN"' in html and "租赁税试算" in html and "月租金（元）" in html
-    assert re.search(r'<select[^>]*autofocus[^>]*name="use"|<select[^>]*name="use"[^>]*autofocus', html) or \
-        'autofocus' in html.split('name="use"')[0].rsplit("<select", 1)[-1] + html.split('name="use"')[1].split(">")[0]
+    first_field = re.search(r"<select[^>]*>", html).group(0)
+    assert 'name="use"' in first_field and "autofocus" in first_field  # keyboard: start typing at once
+    assert html.count("autofocus") == 1
     assert 'method="get"' in html and 'type="submit"' in html
 
 
