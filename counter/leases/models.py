@@ -97,6 +97,7 @@ class Lease(StreetScoped, db.Model):
         CheckConstraint("end_date >= start_date", name="term_ordered"),
         CheckConstraint("status IN ('active', 'terminated', 'cancelled')", name="status_known"),
         CheckConstraint("landlord_kind IN ('individual', 'organization')", name="landlord_kind_known"),
+        UniqueConstraint("street_id", "external_ref"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,6 +127,8 @@ class Lease(StreetScoped, db.Model):
     end_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     cancelled_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # 注销备案
     cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Natural key of a row brought in by `counter import-leases` (see counter/leases/importer.py).
+    external_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     premises: Mapped[Property] = relationship(lazy="joined")  # the rented property (房屋)
     parties: Mapped[list["LeaseParty"]] = relationship(back_populates="lease", order_by="LeaseParty.position",

@@ -89,6 +89,7 @@ def upgrade():
     sa.Column('end_reason', sa.Text(), nullable=True),
     sa.Column('cancelled_on', sa.Date(), nullable=True),
     sa.Column('cancel_reason', sa.Text(), nullable=True),
+    sa.Column('external_ref', sa.String(length=64), nullable=True),
     sa.Column('street_id', sa.Integer(), nullable=False),
     sa.CheckConstraint("landlord_kind IN ('individual', 'organization')", name=op.f('ck_lease_landlord_kind_known')),
     sa.CheckConstraint("status IN ('active', 'terminated', 'cancelled')", name=op.f('ck_lease_status_known')),
@@ -102,7 +103,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lease')),
     sa.UniqueConstraint('registration_code', name=op.f('uq_lease_registration_code')),
     sa.UniqueConstraint('registration_number', name=op.f('uq_lease_registration_number')),
-    sa.UniqueConstraint('street_id', 'reg_year', 'reg_seq', name=op.f('uq_lease_street_id_reg_year_reg_seq'))
+    sa.UniqueConstraint('street_id', 'reg_year', 'reg_seq', name=op.f('uq_lease_street_id_reg_year_reg_seq')),
+    sa.UniqueConstraint('street_id', 'external_ref', name=op.f('uq_lease_street_id_external_ref'))
     )
     with op.batch_alter_table('lease', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lease_end_date'), ['end_date'], unique=False)

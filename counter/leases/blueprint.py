@@ -1,0 +1,195 @@
+"""Lease filing at the window: search (with barcode jump), register, view, amend, renew, terminate, cancel."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from counter.core.access import get_or_404, require
+from counter.core.pagination import paginate
+from counter.leases import labels
+from counter.leases.forms import (AmendForm, CancelForm, LeaseForm, RenewForm, SearchForm, TerminateForm,
+                                  apply_errors)
+from counter.leases.models import Lease
+from counter.leases.services import (AMENDABLE, LeaseError, LeaseInput, OverlapError, SearchCriteria, amend_lease,
+                                     cancel_filing, find_by_code, lease_version, register_lease, renew_lease,
+                                     search_leases, terminate_lease, validate_input)
+from counter.web import register_nav
+
+bp = Blueprint("leases", __name__, url_prefix="/leases")
+
+
+def init_app(app):
+    register_nav(app, "leases.search", _l("Leases"), "lease.view", order=10)
+    app.jinja_env.globals.update(lease_labels=labels, use_label=labels.use_label)
+    from counter.leases.importer import import_leases_command
+
+    app.cli.add_command(import_leases_command)
+    from counter.demo import register_seeder
+    from counter.leases.demo import seed_demo_leases
+
+    register_seeder(app, seed_demo_leases)
+
+
+def _add_rule_errors(form, data) -> None:
+    """After a failed form validation, add the service's field errors for fields that have none yet."""
+    errors = validate_input(data)
+    taken = {name for name in errors if _field_has_errors(form, name)}
+    apply_errors(form, {k: v for k, v in errors.items() if k and k not in taken})
+
+
+def _field_has_errors(form, name: str) -> bool:
+    for f in form:
+        if f.name == name:
+            return bool(f.errors)
+        if f.type == "FieldList":
+            for entry in f.entries:
+                for sub in entry.form:
+                    if sub.name == name:
+                        return bool(sub.errors)
+    return False
+
+
+def _status(form_posted: bool, ok: bool) -> int:
+    return 422 if form_posted and not ok else 200
+
+
+@bp.route("/")
+@require("lease.view")
+def search():
+    form = SearchForm(request.args)
+    q = (form.q.data or "").strip()
+    if q and not any((request.args.get(k) or "").strip() for k in
+                     ("name", "id_number", "house_code", "address", "status", "signed_from", "signed_to",
+                      "registered_from", "registered_to", "page")):
+        lease = find_by_code(q)
+        if lease is not None:  # a scanned barcode or a typed registration number: straight to the lease
+            return redirect(url_for("leases.view", lease_id=lease.id))
+    valid = form.validate()
+    criteria = SearchCriteria(
+        q=q or None, name=form.name.data, id_number=form.id_number.data, house_code=form.house_code.data,
+        address=form.address.data, status=form.status.data or None,
+        signed_from=form.signed_from.data, signed_to=form.signed_to.data,
+        registered_from=form.registered_from.data, registered_to=form.registered_to.data)
+    page = paginate(search_leases(criteria).options(selectinload(Lease.parties)), request.args.get("page", 1, type=int), per_page=25)
+    return render_template("leases/search.html", form=form, page=page, searched=bool(request.args)), \
+        (200 if valid or not request.args else 422)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("lease.register")
+def new():
+    form = LeaseForm()
+    overlaps = []
+    if form.validate_on_submit():
+        try:
+            lease = register_lease(form.to_input(current_user.street_id), confirm_overlap=form.confirm_overlap.data)
+        except OverlapError as exc:
+            overlaps = exc.overlaps
+            apply_errors(form, {"confirm_overlap": exc.messages()})
+        except LeaseError as exc:
+            apply_errors(form, exc.errors)
+        else:
+            flash(_("Lease registered: %(number)s", number=lease.registration_number), "success")
+            return redirect(url_for("leases.view", lease_id=lease.id))
+    elif request.method == "POST":  # show the business rules' errors too, all at once
+        _add_rule_errors(form, form.to_input(current_user.street_id))
+    return render_template("leases/new.html", form=form, overlaps=overlaps), _status(request.method == "POST", False)
+
+
+@bp.route("/<int:lease_id>")
+@require("lease.view")
+def view(lease_id: int):
+    lease = get_or_404(Lease, lease_id)
+    renewals = [ev.after for ev in lease.events if ev.kind == "renewed" and ev.after]
+    return render_template("leases/view.html", lease=lease, renewals=renewals)
+
+
+@bp.route("/<int:lease_id>/versions/<int:version>")
+@require("lease.view")
+def version(lease_id: int, version: int):
+    lease = get_or_404(Lease, lease_id)
+    snap = lease_version(lease, version)
+    if snap is None:
+        abort(404)
+    return render_template("leases/version.html", lease=lease, snap=snap, version=version)
+
+
+@bp.route("/<int:lease_id>/amend", methods=["GET", "POST"])
+@require("lease.amend")
+def amend(lease_id: int):
+    lease = get_or_404(Lease, lease_id)
+    form = AmendForm()
+    if request.method == "GET":
+        form.fill_from(lease)
+    elif form.validate_on_submit():
+        changes = {k: v for k, v in form.terms().items() if k in AMENDABLE}
+        try:
+            amend_lease(lease, changes, form.reason.data)
+        except LeaseError as exc:
+            apply_errors(form, exc.errors)
+        else:
+            flash(_("Lease amended (version %(version)s).", version=lease.version), "success")
+            return redirect(url_for("leases.view", lease_id=lease.id))
+    return render_template("leases/amend.html", form=form, lease=lease), _status(request.method == "POST", False)
+
+
+@bp.route("/<int:lease_id>/renew", methods=["GET", "POST"])
+@require("lease.register")
+def renew(lease_id: int):
+    lease = get_or_404(Lease, lease_id)
+    form = RenewForm()
+    overlaps = []
+    if request.method == "GET":
+        form.fill_from(lease)
+        form.signing_date.data = None
+        form.start_date.data = None
+        form.end_date.data = None
+    elif form.validate_on_submit():
+        data = LeaseInput(street_id=lease.street_id, property_id=lease.property_id, **form.terms())
+        try:
+            new_lease = renew_lease(lease, data, form.reason.data, confirm_overlap=form.confirm_overlap.data)
+        except OverlapError as exc:
+            overlaps = exc.overlaps
+            apply_errors(form, {"confirm_overlap": exc.messages()})
+        except LeaseError as exc:
+            apply_errors(form, exc.errors)
+        else:
+            flash(_("Renewal registered: %(number)s", number=new_lease.registration_number), "success")
+            return redirect(url_for("leases.view", lease_id=new_lease.id))
+    return render_template("leases/renew.html", form=form, lease=lease, overlaps=overlaps), \
+        _status(request.method == "POST", False)
+
+
+@bp.route("/<int:lease_id>/terminate", methods=["GET", "POST"])
+@require("lease.amend")
+def terminate(lease_id: int):
+    lease = get_or_404(Lease, lease_id)
+    form = TerminateForm()
+    if form.validate_on_submit():
+        try:
+            terminate_lease(lease, form.effective_date.data, form.reason.data)
+        except LeaseError as exc:
+            apply_errors(form, exc.errors)
+        else:
+            flash(_("Lease terminated."), "success")
+            return redirect(url_for("leases.view", lease_id=lease.id))
+    return render_template("leases/terminate.html", form=form, lease=lease), _status(request.method == "POST", False)
+
+
+@bp.route("/<int:lease_id>/cancel", methods=["GET", "POST"])
+@require("lease.cancel")
+def cancel(lease_id: int):
+    lease = get_or_404(Lease, lease_id)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            cancel_filing(lease, form.reason.data)
+        except LeaseError as exc:
+            apply_errors(form, exc.errors)
+        else:
+            flash(_("Filing cancelled."), "success")
+            return redirect(url_for("leases.view", lease_id=lease.id))
+    return render_template("leases/cancel.html", form=form, lease=lease), _status(request.method == "POST", False)

@@ -1,0 +1,186 @@
+"""Forms of the lease window. Parties are fixed rows (2 landlords, 4 tenants, 1 agent): empty rows are
+ignored, no JavaScript needed, Tab walks through them in order."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, DecimalField, FieldList, Form, FormField, SelectField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from counter.leases import labels
+from counter.leases.services import LeaseInput, PartyInput, to_centi, to_fen
+
+LANDLORD_ROWS, TENANT_ROWS, AGENT_ROWS = 2, 4, 1
+
+
+class PartyRow(Form):
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    id_type = SelectField(_l("ID type"), default="resident_id")
+    id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=32)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.id_type.choices = labels.choices(labels.ID_TYPE_LABELS)
+
+    def is_empty(self) -> bool:
+        return not (self.name.data or "").strip() and not (self.id_number.data or "").strip()
+
+
+def _money(label, required=True):
+    return DecimalField(label, places=2, validators=[InputRequired() if required else Optional(),
+                                                     NumberRange(min=0)])
+
+
+class TermsForm(FlaskForm):
+    """Parties and terms: shared by registration, amendment and renewal."""
+
+    landlords = FieldList(FormField(PartyRow), min_entries=LANDLORD_ROWS, max_entries=LANDLORD_ROWS)
+    is_sublease = BooleanField(_l("Sublease (the landlord rows are sublessors)"))
+    tenants = FieldList(FormField(PartyRow), min_entries=TENANT_ROWS, max_entries=TENANT_ROWS)
+    agents = FieldList(FormField(PartyRow), min_entries=AGENT_ROWS, max_entries=AGENT_ROWS)
+    lease_use = SelectField(_l("Lease use"), validators=[DataRequired()])
+    rented_area = DecimalField(_l("Rented area (m²)"), places=2, validators=[InputRequired(), NumberRange(min=0)])
+    signing_date = DateField(_l("Signing date"), validators=[InputRequired()])
+    start_date = DateField(_l("Term start"), validators=[InputRequired()])
+    end_date = DateField(_l("Term end"), validators=[InputRequired()])
+    monthly_rent = _money(_l("Monthly rent (yuan)"))
+    deposit = _money(_l("Deposit (yuan)"), required=False)
+    payment_cycle = SelectField(_l("Payment cycle"), default="monthly")
+    confirm_overlap = BooleanField(_l("I have checked: the overlapping lease is a shared tenancy or a sublease"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lease_use.choices = labels.use_choices()
+        self.payment_cycle.choices = labels.choices(labels.PAYMENT_CYCLE_LABELS)
+        for row in self.agents:
+            if not row.form.id_number.data:
+                row.form.id_type.data = row.form.id_type.data if row.form.name.data else "credit_code"
+
+    def party_inputs(self) -> list[PartyInput]:
+        out = []
+        for group, role in (("landlords", "landlord"), ("tenants", "tenant"), ("agents", "agent")):
+            for i, entry in enumerate(getattr(self, group)):
+                row = entry.form
+                if row.is_empty():
+                    continue
+                out.append(PartyInput(role=role, name=row.name.data or "", id_type=row.id_type.data,
+                                      id_number=row.id_number.data or "", phone=row.phone.data or None,
+                                      slot=f"{group}-{i}"))
+        return out
+
+    def terms(self) -> dict:
+        return dict(lease_use=self.lease_use.data, rented_area_centi=to_centi(self.rented_area.data),
+                    signing_date=self.signing_date.data, start_date=self.start_date.data,
+                    end_date=self.end_date.data, monthly_rent_fen=to_fen(self.monthly_rent.data),
+                    deposit_fen=to_fen(self.deposit.data) or 0, payment_cycle=self.payment_cycle.data,
+                    is_sublease=bool(self.is_sublease.data), parties=self.party_inputs())
+
+    def fill_from(self, lease) -> None:
+        """Prefill parties and terms from a lease (amend, renew)."""
+        from decimal import Decimal
+
+        self.lease_use.data = lease.lease_use
+        self.rented_area.data = Decimal(lease.rented_area_centi) / 100
+        self.signing_date.data = lease.signing_date
+        self.start_date.data = lease.start_date
+        self.end_date.data = lease.end_date
+        self.monthly_rent.data = Decimal(lease.monthly_rent_fen) / 100
+        self.deposit.data = Decimal(lease.deposit_fen) / 100
+        self.payment_cycle.data = lease.payment_cycle
+        self.is_sublease.data = lease.is_sublease
+        for group, roles in (("landlords", ("landlord", "sublessor")), ("tenants", ("tenant",)), ("agents", ("agent",))):
+            rows = [lp.party for lp in lease.parties if lp.role in roles]
+            for entry, party in zip(getattr(self, group), rows):
+                entry.form.name.data = party.name
+                entry.form.id_type.data = party.id_type
+                entry.form.id_number.data = party.id_number
+                entry.form.phone.data = party.phone
+
+
+class LeaseForm(TermsForm):
+    """新增备案: the property (found by house code, else by address and room) and the contract."""
+
+    house_code = StringField(_l("House code (25 characters)"), validators=[Optional(), Length(max=25)],
+                             render_kw={"autofocus": True, "autocomplete": "off"})
+    building_code = StringField(_l("Building code"), validators=[Optional(), Length(max=40)],
+                                render_kw={"autocomplete": "off"})
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    room = StringField(_l("Room"), validators=[Optional(), Length(max=40)])
+    floor_area = DecimalField(_l("Floor area (m²)"), places=2, validators=[Optional(), NumberRange(min=0)])
+    design_use = SelectField(_l("Design use"), default="residential")
+    has_title = BooleanField(_l("Has a property title certificate"), default=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.design_use.choices = labels.use_choices()
+
+    def to_input(self, street_id: int) -> LeaseInput:
+        return LeaseInput(street_id=street_id, house_code=self.house_code.data, building_code=self.building_code.data,
+                          address=self.address.data, room=self.room.data,
+                          floor_area_centi=to_centi(self.floor_area.data), design_use=self.design_use.data,
+                          has_title=bool(self.has_title.data), **self.terms())
+
+
+class AmendForm(TermsForm):
+    reason = TextAreaField(_l("Reason for the change"), validators=[Optional(), Length(max=1000)])
+
+
+class RenewForm(TermsForm):
+    reason = TextAreaField(_l("Reason / note"), validators=[Optional(), Length(max=1000)])
+
+
+class TerminateForm(FlaskForm):
+    effective_date = DateField(_l("Effective date"), validators=[InputRequired()], render_kw={"autofocus": True})
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=1000)])
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=1000)], render_kw={"autofocus": True})
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Registration number, barcode, ID number, house code or name"),
+                    render_kw={"autofocus": True, "autocomplete": "off", "type": "search"})
+    name = StringField(_l("Party name"), validators=[Optional(), Length(max=120)])
+    id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=32)])
+    house_code = StringField(_l("House code"), validators=[Optional(), Length(max=25)])
+    address = StringField(_l("Address words"), validators=[Optional(), Length(max=200)])
+    status = SelectField(_l("Status"), default="", validators=[Optional()])
+    signed_from = DateField(_l("Signed from"), validators=[Optional()])
+    signed_to = DateField(_l("Signed to"), validators=[Optional()])
+    registered_from = DateField(_l("Registered from"), validators=[Optional()])
+    registered_to = DateField(_l("Registered to"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [("", _l("Any status"))] + labels.choices(labels.STATUS_LABELS)
+
+
+def apply_errors(form, errors: dict[str, list[str]]) -> None:
+    """Put a service's field-level errors on the form's fields (nested party rows included)."""
+    fields = {}
+
+    def walk(f):
+        for sub in f:
+            if sub.type == "FieldList":
+                for entry in sub.entries:
+                    walk(entry.form)
+            fields[sub.name] = sub
+
+    walk(form)
+    for key, messages in errors.items():
+        target = fields.get(key)
+        if target is None:
+            form.form_errors.extend(messages)
+        else:
+            if not isinstance(target.errors, list):
+                target.errors = list(target.errors)
+            target.errors.extend(messages)
+    for sub in form:
+        if sub.type == "FieldList":
+            sub.errors = [e.errors for e in sub.entries if e.errors]

@@ -1,0 +1,192 @@
+"""Identity document numbers of lease parties: the rules, one function per document type.
+
+``check_id_number(id_type, number)`` returns the normalised number (upper case, no spaces or hyphens)
+or raises :class:`IdNumberError` whose message is shown next to the field (in the user's language).
+
+Rules (python-stdnum is used where it has a validator; documented fallbacks where it wrongly rejects):
+
+- ``resident_id`` 居民身份证
+    * 18 characters: 17 digits + check digit (0-9 or X), GB 11643 check digit (ISO 7064 MOD 11-2), a
+      real birth date (YYYYMMDD at positions 7-14, not in the future) — ``stdnum.cn.ric``. stdnum also
+      insists on a known birth-place code: that part is *not* required (codes are retired and re-used;
+      the office accepts any card the holder presents), so only the length/format/checksum/birth date
+      results of stdnum are enforced.
+    * 18 digits starting 81/82/83 are Hong Kong / Macao / Taiwan residence permits (stdnum rejects them):
+      accepted under this type too, checked with the residence-permit rule below.
+    * 15 digits (old first-generation cards, no check digit): all digits, with a valid birth date
+      19YYMMDD at positions 7-12 (stdnum does not handle 15-digit numbers).
+- ``residence_permit`` 港澳台居民居住证: 18 characters starting ``810000`` (Hong Kong), ``820000`` (Macao) or
+  ``830000`` (Taiwan), then a birth date and order code as an ID card, with the GB 11643 check digit.
+- ``hk_macau_permit`` 港澳居民来往内地通行证: ``H`` or ``M`` followed by 8 or 10 digits.
+- ``taiwan_permit`` 台湾居民来往大陆通行证: 8 digits (current card) or the old 10-character form (10 digits, or
+  8 digits plus a letter and a digit).
+- ``passport`` 护照: 5 to 20 letters and digits.
+- ``foreigner_permanent`` 外国人永久居留身份证: old form 3 letters + 12 digits (15 characters); new form
+  (2023) 18 characters starting ``9`` with the GB 11643 check digit.
+- ``credit_code`` 统一社会信用代码: 18 characters of the GB 32100 alphabet (digits and upper-case letters
+  except I, O, Z, S, V) with the GB 32100 check digit (MOD 31) — ``stdnum.cn.uscc``. stdnum requires the
+  first 8 characters to be digits, which rejects real codes whose registration-authority or
+  organisation-type characters are letters (rural collective economic organisations start with ``N``,
+  e.g. ``N2440304MF...``; also ``A``, ``G``, ``Y``): these are accepted when every character is in the
+  alphabet and the check digit we compute ourselves is right.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import gettext as _
+from stdnum import exceptions as stdnum_exc
+from stdnum.cn import ric as stdnum_ric
+from stdnum.cn import uscc as stdnum_uscc
+
+ORGANIZATION_ID_TYPES = ("credit_code",)
+PERSON_ID_TYPES = ("resident_id", "residence_permit", "hk_macau_permit", "taiwan_permit", "passport",
+                   "foreigner_permanent")
+
+GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+GB32100_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+GB32100_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+class IdNumberError(ValueError):
+    """An ID number that fails its document's rule; ``str(exc)`` is the message for the user."""
+
+
+def normalise(number: str | None) -> str:
+    return re.sub(r"[\s\-]", "", number or "").upper()
+
+
+def gb11643_check_digit(first17: str) -> str:
+    """The ISO 7064 MOD 11-2 check character of an 18-character ID number (GB 11643)."""
+    total = sum(int(c) * w for c, w in zip(first17, GB11643_WEIGHTS))
+    return "10X98765432"[total % 11]
+
+
+def gb32100_check_digit(first17: str) -> str:
+    """The MOD 31 check character of a unified social credit code (GB 32100)."""
+    total = sum(GB32100_ALPHABET.index(c) * w for c, w in zip(first17, GB32100_WEIGHTS))
+    return GB32100_ALPHABET[(31 - total % 31) % 31]
+
+
+def _birth_date_ok(year: int, month: int, day: int) -> bool:
+    try:
+        born = date(year, month, day)
+    except ValueError:
+        return False
+    return date(1880, 1, 1) <= born <= date.today()
+
+
+def _check_18(number: str) -> None:
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise IdNumberError(_("An 18-character ID number has 17 digits and a final digit or X."))
+    if gb11643_check_digit(number[:17]) != number[17]:
+        raise IdNumberError(_("The check digit of this ID number is wrong; please check the number for typing errors."))
+    if not _birth_date_ok(int(number[6:10]), int(number[10:12]), int(number[12:14])):
+        raise IdNumberError(_("The birth date in this ID number is not a valid date."))
+
+
+def check_resident_id(number: str) -> str:
+    if len(number) == 15:
+        if not number.isdigit():
+            raise IdNumberError(_("An old 15-digit ID number has digits only."))
+        if not _birth_date_ok(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12])):
+            raise IdNumberError(_("The birth date in this ID number is not a valid date."))
+        return number
+    if len(number) != 18:
+        raise IdNumberError(_("A resident ID number has 18 characters (old cards: 15 digits)."))
+    if number[:2] in ("81", "82", "83"):
+        return check_residence_permit(number)
+    try:
+        stdnum_ric.validate(number)
+    except stdnum_exc.InvalidFormat:
+        raise IdNumberError(_("An 18-character ID number has 17 digits and a final digit or X.")) from None
+    except stdnum_exc.InvalidChecksum:
+        raise IdNumberError(_("The check digit of this ID number is wrong; please check the number for typing errors.")) from None
+    except stdnum_exc.InvalidComponent:
+        # birth date or birth place: the birth date is ours to enforce, the birth place is not (module doc)
+        pass
+    _check_18(number)
+    return number
+
+
+def check_residence_permit(number: str) -> str:
+    if len(number) != 18 or number[:6] not in ("810000", "820000", "830000"):
+        raise IdNumberError(_("A residence permit number has 18 characters and starts with 810000, 820000 or 830000."))
+    _check_18(number)
+    return number
+
+
+def check_hk_macau_permit(number: str) -> str:
+    if not re.fullmatch(r"[HM](\d{8}|\d{10})", number):
+        raise IdNumberError(_("A Hong Kong/Macao permit number is H or M followed by 8 or 10 digits."))
+    return number
+
+
+def check_taiwan_permit(number: str) -> str:
+    if not re.fullmatch(r"\d{8}|\d{10}|\d{8}[A-Z]\d", number):
+        raise IdNumberError(_("A Taiwan permit number has 8 digits (old permits: 10 characters)."))
+    return number
+
+
+def check_passport(number: str) -> str:
+    if not re.fullmatch(r"[A-Z0-9]{5,20}", number):
+        raise IdNumberError(_("A passport number has 5 to 20 letters and digits."))
+    return number
+
+
+def check_foreigner_permanent(number: str) -> str:
+    if re.fullmatch(r"[A-Z]{3}\d{12}", number):
+        return number
+    if len(number) == 18 and number.startswith("9"):
+        _check_18(number)
+        return number
+    raise IdNumberError(_("A permanent residence card number has 3 letters and 12 digits, or 18 characters starting with 9."))
+
+
+def check_credit_code(number: str) -> str:
+    if len(number) != 18:
+        raise IdNumberError(_("A unified social credit code has 18 characters."))
+    try:
+        return stdnum_uscc.validate(number)
+    except stdnum_exc.InvalidChecksum:
+        raise IdNumberError(_("The check character of this credit code is wrong; please check the code for typing errors.")) from None
+    except stdnum_exc.ValidationError:
+        pass  # letters in the first 8 characters (rural collectives 'N...'): our own GB 32100 check
+    if any(c not in GB32100_ALPHABET for c in number):
+        raise IdNumberError(_("A credit code uses digits and capital letters except I, O, Z, S and V."))
+    if gb32100_check_digit(number[:17]) != number[17]:
+        raise IdNumberError(_("The check character of this credit code is wrong; please check the code for typing errors."))
+    return number
+
+
+CHECKS = {
+    "resident_id": check_resident_id,
+    "residence_permit": check_residence_permit,
+    "hk_macau_permit": check_hk_macau_permit,
+    "taiwan_permit": check_taiwan_permit,
+    "passport": check_passport,
+    "foreigner_permanent": check_foreigner_permanent,
+    "credit_code": check_credit_code,
+}
+
+
+def check_id_number(id_type: str, number: str | None) -> str:
+    """Validate ``number`` as a document of ``id_type``; returns the normalised number."""
+    value = normalise(number)
+    if not value:
+        raise IdNumberError(_("Enter the ID number."))
+    check = CHECKS.get(id_type)
+    if check is None:
+        raise IdNumberError(_("Choose a known ID type."))
+    return check(value)
+
+
+def make_resident_id(first17: str) -> str:
+    """Complete 17 digits with the GB 11643 check digit (demo data, tests)."""
+    return first17 + gb11643_check_digit(first17)
+
+
+def make_credit_code(first17: str) -> str:
+    """Complete 17 characters with the GB 32100 check character (demo data, tests)."""
+    return first17 + gb32100_check_digit(first17)

@@ -1,0 +1,642 @@
+"""Lease filing services (房屋租赁合同登记备案): register, amend, renew, terminate, cancel, find, search.
+
+Business rules live here; the web forms and the CSV importer both call them, so a row of an import is
+validated exactly like the window's form. Services **flush, never commit**.
+
+Errors: :class:`ValidationError` carries field-level messages ``{field: [message, ...]}`` whose keys are
+the form's field names (``house_code``, ``end_date``, ``tenants-0-id_number`` ...); :class:`OverlapError`
+asks the clerk to confirm an overlapping active lease on the same property (shared tenancies and
+subleases exist, so it is a confirmation, not a refusal).
+
+Registration is voluntary (the Shenzhen regulation was repealed in 2015): no rule here depends on a
+filing deadline.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app, has_request_context
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import exists, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from counter.audit.service import record
+from counter.core.masking import mask_id
+from counter.core.scoping import unrestricted
+from counter.core.serials import next_serial
+from counter.core.timeutil import business_today
+from counter.extensions import db
+from counter.leases.idnumbers import ORGANIZATION_ID_TYPES, IdNumberError, check_id_number
+from counter.leases.models import (ID_TYPES, LEASE_USES, PAYMENT_CYCLES, Lease, LeaseEvent, LeaseParty, Party,
+                                   Property)
+from counter.streets.models import Street
+
+MAX_TERM_YEARS = 20  # Civil Code art. 705: a lease term may not exceed twenty years
+GROUPS = {"landlord": "landlords", "sublessor": "landlords", "tenant": "tenants", "agent": "agents"}
+
+
+class LeaseError(Exception):
+    """A business rule refused the action. ``errors`` maps field names to messages ('' = whole form)."""
+
+    def __init__(self, message: str | None = None, errors: dict[str, list[str]] | None = None):
+        self.errors = errors or {}
+        if message:
+            self.errors.setdefault("", []).append(message)
+        super().__init__(message or "; ".join(f"{k}: {' '.join(v)}" for k, v in self.errors.items()))
+
+    def messages(self) -> list[str]:
+        return [m for msgs in self.errors.values() for m in msgs]
+
+
+class ValidationError(LeaseError):
+    """Field-level validation errors."""
+
+
+class OverlapError(LeaseError):
+    """The property has an active lease whose term overlaps: needs ``confirm_overlap=True``."""
+
+    def __init__(self, overlaps: list[Lease]):
+        self.overlaps = overlaps
+        codes = ", ".join(lease.registration_code for lease in overlaps)
+        super().__init__(_("This property already has an active lease overlapping this term (%(codes)s). "
+                           "Tick the confirmation if this is a shared tenancy or a sublease.", codes=codes))
+
+
+@dataclass
+class PartyInput:
+    role: str  # landlord, sublessor, tenant, agent
+    name: str
+    id_type: str
+    id_number: str
+    phone: str | None = None
+    address: str | None = None
+    slot: str | None = None  # form prefix for error keys, e.g. "tenants-1"
+
+    @property
+    def kind(self) -> str:
+        return "organization" if self.id_type in ORGANIZATION_ID_TYPES else "person"
+
+
+@dataclass
+class LeaseInput:
+    street_id: int
+    lease_use: str
+    rented_area_centi: int | None
+    signing_date: date | None
+    start_date: date | None
+    end_date: date | None
+    monthly_rent_fen: int | None
+    parties: list[PartyInput] = field(default_factory=list)
+    deposit_fen: int = 0
+    payment_cycle: str = "monthly"
+    is_sublease: bool = False
+    # the property: an existing one (renewals) or found/created by house code, else by address + room
+    property_id: int | None = None
+    house_code: str | None = None
+    building_code: str | None = None
+    address: str | None = None
+    room: str | None = None
+    floor_area_centi: int | None = None
+    design_use: str | None = None
+    has_title: bool = True
+    external_ref: str | None = None
+
+
+# --- conversions shared by forms and the importer -------------------------------------------------
+
+def to_fen(value) -> int | None:
+    """Yuan (Decimal, str or int; at most 2 decimals) -> integer fen. None stays None."""
+    if value is None or value == "":
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", "").replace("¥", "").strip())
+    except InvalidOperation:
+        raise ValueError(value) from None
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(value)
+    return int(amount * 100)
+
+
+def to_centi(value) -> int | None:
+    """m² (two decimals) -> integer hundredths of m²."""
+    return to_fen(value)
+
+
+def normalise_code(text: str | None) -> str:
+    return re.sub(r"\s+", "", text or "").upper()
+
+
+# --- validation -----------------------------------------------------------------------------------
+
+def _party_key(p: PartyInput, index_in_group: dict) -> str:
+    if p.slot:
+        return p.slot
+    group = GROUPS.get(p.role, "parties")
+    n = index_in_group.get(group, 0)
+    index_in_group[group] = n + 1
+    return f"{group}-{n}"
+
+
+def validate_input(data: LeaseInput, *, need_property: bool = True) -> dict[str, list[str]]:
+    """Every rule of a lease filing; returns ``{field: [messages]}`` (empty when valid).
+    Normalises ID numbers and codes in place."""
+    errors: dict[str, list[str]] = {}
+
+    def err(key, message):
+        errors.setdefault(key, []).append(message)
+
+    # property
+    if need_property and data.property_id is None:
+        data.house_code = normalise_code(data.house_code) or None
+        data.building_code = normalise_code(data.building_code) or None
+        if data.house_code and not re.fullmatch(r"[0-9A-Z]{25}", data.house_code):
+            err("house_code", _("A house code has 25 letters and digits."))
+        if data.building_code and not (re.fullmatch(r"[0-9A-Z]{19}", data.building_code)
+                                       or re.fullmatch(r"[0-9A-F]{8}(-[0-9A-F]{4}){3}-[0-9A-F]{12}", data.building_code)):
+            err("building_code", _("A building code has 19 letters and digits (old codes: a UUID)."))
+        if (data.house_code and data.building_code and len(data.building_code) == 19
+                and "house_code" not in errors and "building_code" not in errors
+                and not data.house_code.startswith(data.building_code)):
+            err("house_code", _("The house code must start with the building code."))
+        existing = _existing_property(data) if "house_code" not in errors else None
+        if existing is not None and existing.street_id != data.street_id:
+            err("house_code", _("This house code belongs to a property of another street."))
+        if existing is None:
+            if not (data.address or "").strip():
+                err("address", _("Enter the property's address."))
+            if data.floor_area_centi is None or data.floor_area_centi <= 0:
+                err("floor_area", _("Enter the floor area in m² (more than 0)."))
+            if data.design_use not in LEASE_USES:
+                err("design_use", _("Choose the design use."))
+    # terms
+    if data.lease_use not in LEASE_USES:
+        err("lease_use", _("Choose the lease use."))
+    if data.rented_area_centi is None or data.rented_area_centi <= 0:
+        err("rented_area", _("Enter the rented area in m² (more than 0)."))
+    elif need_property and data.floor_area_centi and data.property_id is None and \
+            data.rented_area_centi > data.floor_area_centi:
+        err("rented_area", _("The rented area cannot be larger than the floor area."))
+    today = business_today()
+    if data.signing_date is None:
+        err("signing_date", _("Enter the signing date."))
+    elif data.signing_date > today:
+        err("signing_date", _("The signing date cannot be in the future."))
+    if data.start_date is None:
+        err("start_date", _("Enter the start of the term."))
+    if data.end_date is None:
+        err("end_date", _("Enter the end of the term."))
+    if data.start_date and data.end_date:
+        if data.end_date < data.start_date:
+            err("end_date", _("The end of the term cannot be before its start."))
+        else:
+            try:
+                limit = data.start_date.replace(year=data.start_date.year + MAX_TERM_YEARS)
+            except ValueError:  # 29 February
+                limit = data.start_date.replace(year=data.start_date.year + MAX_TERM_YEARS, day=28)
+            if data.end_date >= limit:
+                err("end_date", _("A lease term cannot exceed %(years)s years.", years=MAX_TERM_YEARS))
+    if data.monthly_rent_fen is None or data.monthly_rent_fen <= 0:
+        err("monthly_rent", _("Enter the monthly rent (more than 0)."))
+    if data.deposit_fen is None or data.deposit_fen < 0:
+        err("deposit", _("The deposit cannot be negative."))
+    if data.payment_cycle not in PAYMENT_CYCLES:
+        err("payment_cycle", _("Choose the payment cycle."))
+    # parties
+    slots: dict = {}
+    seen: dict[tuple[str, str], str] = {}
+    for p in data.parties:
+        key = _party_key(p, slots)
+        p.slot = key
+        p.name = (p.name or "").strip()
+        if not p.name:
+            err(f"{key}-name", _("Enter the name."))
+        if p.id_type not in ID_TYPES:
+            err(f"{key}-id_type", _("Choose the ID type."))
+        else:
+            try:
+                p.id_number = check_id_number(p.id_type, p.id_number)
+            except IdNumberError as exc:
+                err(f"{key}-id_number", str(exc))
+            else:
+                ident = (p.id_type, p.id_number)
+                if ident in seen and seen[ident] != p.role and {seen[ident], p.role} & {"tenant"}:
+                    err(f"{key}-id_number", _("The same person cannot be landlord and tenant of one lease."))
+                seen.setdefault(ident, p.role)
+        if p.role == "agent" and p.id_type in ID_TYPES and p.id_type not in ORGANIZATION_ID_TYPES:
+            err(f"{key}-id_type", _("An agent is an agency: use its unified social credit code."))
+        if p.phone and not re.fullmatch(r"[0-9+\- ()]{5,32}", p.phone.strip()):
+            err(f"{key}-phone", _("A phone number has digits (and + - spaces) only."))
+    if not any(p.role in ("landlord", "sublessor") for p in data.parties):
+        err("landlords-0-name", _("Enter at least one landlord."))
+    if not any(p.role == "tenant" for p in data.parties):
+        err("tenants-0-name", _("Enter at least one tenant."))
+    if sum(p.role == "agent" for p in data.parties) > 1:
+        err("agents-1-name", _("Enter at most one agent."))
+    return errors
+
+
+def _existing_property(data: LeaseInput) -> Property | None:
+    if data.property_id is not None:
+        return db.session.get(Property, data.property_id)
+    if data.house_code:
+        with unrestricted():  # the house code is unique in the whole district: look everywhere
+            return db.session.scalar(select(Property).where(Property.house_code == data.house_code))
+    if data.address:
+        return db.session.scalar(select(Property).where(
+            Property.street_id == data.street_id, Property.house_code.is_(None),
+            Property.address == data.address.strip(), Property.room == ((data.room or "").strip() or None)))
+    return None
+
+
+def _property_for(data: LeaseInput) -> Property:
+    prop = _existing_property(data)
+    if prop is None:
+        prop = Property(street_id=data.street_id, house_code=data.house_code, building_code=data.building_code,
+                        address=data.address.strip(), room=(data.room or "").strip() or None,
+                        floor_area_centi=data.floor_area_centi, design_use=data.design_use,
+                        has_title=bool(data.has_title))
+        db.session.add(prop)
+        db.session.flush()
+        record("property.create", obj=prop, summary=prop.house_code or prop.full_address)
+    return prop
+
+
+def _party_for(street_id: int, p: PartyInput) -> Party:
+    party = db.session.scalar(select(Party).where(Party.street_id == street_id, Party.id_type == p.id_type,
+                                                  Party.id_number == p.id_number))
+    if party is None:
+        party = Party(street_id=street_id, kind=p.kind, name=p.name, id_type=p.id_type, id_number=p.id_number,
+                      phone=(p.phone or "").strip() or None, address=(p.address or "").strip() or None)
+        try:
+            with db.session.begin_nested():  # another window may be adding the same person right now
+                db.session.add(party)
+        except IntegrityError:
+            party = db.session.scalar(select(Party).where(Party.street_id == street_id, Party.id_type == p.id_type,
+                                                          Party.id_number == p.id_number))
+            if party is None:
+                raise
+    else:  # the latest contact details win; the lease events keep what each filing said
+        party.name = p.name
+        if p.phone:
+            party.phone = p.phone.strip()
+        if p.address:
+            party.address = p.address.strip()
+    return party
+
+
+def _attach_parties(lease: Lease, parties: list[PartyInput]) -> None:
+    lease.parties.clear()
+    db.session.flush()
+    for position, p in enumerate(parties):
+        role = "sublessor" if lease.is_sublease and p.role == "landlord" else p.role
+        if not lease.is_sublease and role == "sublessor":
+            role = "landlord"
+        lease.parties.append(LeaseParty(street_id=lease.street_id, party=_party_for(lease.street_id, p),
+                                        role=role, position=position))
+    landlords = [p for p in parties if p.role in ("landlord", "sublessor")]
+    lease.landlord_kind = "organization" if landlords and landlords[0].kind == "organization" else "individual"
+
+
+def overlapping_leases(property_id: int, start: date, end: date, exclude: tuple[int, ...] = ()) -> list[Lease]:
+    stmt = select(Lease).where(Lease.property_id == property_id, Lease.status == "active",
+                               Lease.start_date <= end, Lease.end_date >= start)
+    if exclude:
+        stmt = stmt.where(Lease.id.not_in(exclude))
+    return list(db.session.scalars(stmt.order_by(Lease.id)))
+
+
+# --- snapshots and events -------------------------------------------------------------------------
+
+SNAPSHOT_FIELDS = ("registration_code", "status", "lease_use", "landlord_kind", "is_sublease", "rented_area_centi",
+                   "signing_date", "start_date", "end_date", "monthly_rent_fen", "deposit_fen", "payment_cycle",
+                   "ended_on", "end_reason", "cancelled_on", "cancel_reason", "overlap_note")
+
+
+def snapshot(lease: Lease, *, masked: bool = False) -> dict:
+    """The lease's facts as JSON-able data (kept in each event: previous versions stay viewable)."""
+    out = {}
+    for name in SNAPSHOT_FIELDS:
+        value = getattr(lease, name)
+        out[name] = value.isoformat() if isinstance(value, date) else value
+    out["version"] = lease.version
+    out["property"] = {"house_code": lease.premises.house_code, "address": lease.premises.address,
+                       "room": lease.premises.room}
+    out["parties"] = [{"role": lp.role, "name": lp.party.name, "kind": lp.party.kind, "id_type": lp.party.id_type,
+                       "id_number": mask_id(lp.party.id_number) if masked else lp.party.id_number,
+                       "phone": lp.party.phone} for lp in lease.parties]
+    return out
+
+
+def _actor() -> tuple[int | None, str]:
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id, current_user.username
+    return None, "system"
+
+
+def _event(lease: Lease, kind: str, reason: str | None, before: dict | None, after: dict | None) -> LeaseEvent:
+    user_id, username = _actor()
+    ev = LeaseEvent(street_id=lease.street_id, lease_id=lease.id, kind=kind, version=lease.version,
+                    user_id=user_id, username=username, reason=reason, before=before, after=after)
+    db.session.add(ev)
+    return ev
+
+
+def _audit(action: str, lease: Lease, before: dict | None, after: dict | None, reason: str | None = None) -> None:
+    def masked(snap):
+        if snap is None:
+            return None
+        return {**snap, "parties": [{**p, "id_number": mask_id(p["id_number"])} for p in snap["parties"]]}
+
+    summary = lease.registration_code + (f": {reason}" if reason else "")
+    record(action, obj=lease, summary=summary[:500], before=masked(before), after=masked(after))
+
+
+def _require_reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(errors={"reason": [_("Enter the reason.")]})
+    return reason
+
+
+# --- registration numbers -------------------------------------------------------------------------
+
+def format_registration(street: Street, year: int, seq: int) -> tuple[str, str]:
+    """(display number, machine code) from the configured formats."""
+    display = current_app.config["REGISTRATION_NUMBER_DISPLAY"].format(prefix=street.reg_prefix, year=year, seq=seq,
+                                                                      code=street.short_code)
+    code = current_app.config["REGISTRATION_NUMBER_CODE"].format(code=street.short_code, year=year, seq=seq,
+                                                                prefix=street.reg_prefix)
+    return display, code.upper()
+
+
+# --- the lifecycle --------------------------------------------------------------------------------
+
+def register_lease(data: LeaseInput, *, confirm_overlap: bool = False, _previous: Lease | None = None,
+                   _reason: str | None = None) -> Lease:
+    """新增备案: validate, find or create the property and parties, number and record the lease."""
+    errors = validate_input(data)
+    if errors:
+        raise ValidationError(errors=errors)
+    prop = _property_for(data)
+    overlaps = overlapping_leases(prop.id, data.start_date, data.end_date,
+                                  exclude=(_previous.id,) if _previous is not None else ())
+    overlap_note = None
+    if overlaps:
+        if not confirm_overlap:
+            raise OverlapError(overlaps)
+        overlap_note = _("Registered although it overlaps %(codes)s (confirmed by the clerk).",
+                         codes=", ".join(o.registration_code for o in overlaps))
+    street = db.session.get(Street, data.street_id)
+    year = business_today().year
+    seq = next_serial("registration", street.id, year)
+    display, code = format_registration(street, year, seq)
+    user_id, _username = _actor()
+    lease = Lease(street_id=street.id, premises=prop, reg_year=year, reg_seq=seq, registration_number=display,
+                  registration_code=code, status="active", version=1, lease_use=data.lease_use,
+                  landlord_kind="individual", is_sublease=bool(data.is_sublease),
+                  rented_area_centi=data.rented_area_centi, signing_date=data.signing_date,
+                  start_date=data.start_date, end_date=data.end_date, monthly_rent_fen=data.monthly_rent_fen,
+                  deposit_fen=data.deposit_fen or 0, payment_cycle=data.payment_cycle,
+                  registered_by_id=user_id, previous_lease_id=_previous.id if _previous is not None else None,
+                  overlap_note=overlap_note, external_ref=data.external_ref)
+    db.session.add(lease)
+    _attach_parties(lease, data.parties)
+    db.session.flush()
+    after = snapshot(lease)
+    _event(lease, "renewal" if _previous is not None else "register", _reason or overlap_note, None, after)
+    _audit("lease.renew" if _previous is not None else "lease.register", lease, None, after, overlap_note)
+    db.session.flush()
+    return lease
+
+
+def _input_from_lease(lease: Lease) -> LeaseInput:
+    parties = [PartyInput(role=lp.role, name=lp.party.name, id_type=lp.party.id_type, id_number=lp.party.id_number,
+                          phone=lp.party.phone, address=lp.party.address) for lp in lease.parties]
+    return LeaseInput(street_id=lease.street_id, property_id=lease.property_id, lease_use=lease.lease_use,
+                      rented_area_centi=lease.rented_area_centi, signing_date=lease.signing_date,
+                      start_date=lease.start_date, end_date=lease.end_date, monthly_rent_fen=lease.monthly_rent_fen,
+                      deposit_fen=lease.deposit_fen, payment_cycle=lease.payment_cycle, is_sublease=lease.is_sublease,
+                      parties=parties)
+
+
+AMENDABLE = ("lease_use", "rented_area_centi", "signing_date", "start_date", "end_date", "monthly_rent_fen",
+             "deposit_fen", "payment_cycle", "is_sublease", "parties")
+
+
+def amend_lease(lease: Lease, changes: dict, reason: str) -> Lease:
+    """变更: change rent, term, use, area or parties; the reason is required, the previous version is kept
+    in the event (``before``) and the lease's version goes up by one."""
+    errors: dict[str, list[str]] = {}
+    if not (reason or "").strip():
+        errors["reason"] = [_("Enter the reason.")]
+    if lease.status != "active":
+        raise LeaseError(_("Only an active filing can be amended."))
+    unknown = set(changes) - set(AMENDABLE)
+    if unknown:
+        raise LeaseError(f"not amendable: {', '.join(sorted(unknown))}")
+    merged = _input_from_lease(lease)
+    for name, value in changes.items():
+        setattr(merged, name, value)
+    errors.update(validate_input(merged, need_property=False))
+    if errors:
+        raise ValidationError(errors=errors)
+    before = snapshot(lease)
+    for name in AMENDABLE:
+        if name != "parties" and name in changes:
+            setattr(lease, name, getattr(merged, name))
+    if "parties" in changes or "is_sublease" in changes:
+        _attach_parties(lease, merged.parties)
+        db.session.flush()
+    after_candidate = snapshot(lease)
+    if {k: v for k, v in after_candidate.items() if k != "version"} == {k: v for k, v in before.items() if k != "version"}:
+        raise ValidationError(errors={"": [_("Nothing was changed.")]})
+    lease.version += 1
+    db.session.flush()
+    after = snapshot(lease)
+    reason = reason.strip()
+    _event(lease, "amend", reason, before, after)
+    _audit("lease.amend", lease, before, after, reason)
+    return lease
+
+
+def renew_lease(lease: Lease, data: LeaseInput, reason: str, *, confirm_overlap: bool = False) -> Lease:
+    """续租: a new filing for the same property, linked to the old one (``previous_lease``)."""
+    reason = _require_reason(reason)
+    if lease.status == "cancelled":
+        raise LeaseError(_("A cancelled filing cannot be renewed."))
+    data.property_id = lease.property_id
+    data.street_id = lease.street_id
+    if data.start_date is not None and data.start_date <= lease.start_date:
+        raise ValidationError(errors={"start_date": [_("A renewal starts after the start of the lease it renews.")]})
+    new = register_lease(data, confirm_overlap=confirm_overlap, _previous=lease, _reason=reason)
+    _event(lease, "renewed", reason, None, {"renewed_by": new.registration_code, "renewal_id": new.id})
+    db.session.flush()
+    return new
+
+
+def terminate_lease(lease: Lease, effective_date: date | None, reason: str) -> Lease:
+    """解除: early termination from ``effective_date`` (within the term)."""
+    errors: dict[str, list[str]] = {}
+    if not (reason or "").strip():
+        errors["reason"] = [_("Enter the reason.")]
+    if lease.status != "active":
+        raise LeaseError(_("Only an active filing can be terminated."))
+    if effective_date is None:
+        errors["effective_date"] = [_("Enter the date the lease ends.")]
+    elif not (lease.start_date <= effective_date <= lease.end_date):
+        errors["effective_date"] = [_("The termination date must lie within the term (%(start)s – %(end)s).",
+                                      start=lease.start_date.isoformat(), end=lease.end_date.isoformat())]
+    if errors:
+        raise ValidationError(errors=errors)
+    before = snapshot(lease)
+    lease.status = "terminated"
+    lease.ended_on = effective_date
+    lease.end_reason = reason.strip()
+    lease.version += 1
+    db.session.flush()
+    after = snapshot(lease)
+    _event(lease, "terminate", reason.strip(), before, after)
+    _audit("lease.terminate", lease, before, after, reason.strip())
+    return lease
+
+
+def cancel_filing(lease: Lease, reason: str) -> Lease:
+    """注销备案 (supervisors only): the filing is withdrawn; the record and its history stay."""
+    if has_request_context() and current_user.is_authenticated and not current_user.can("lease.cancel"):
+        raise LeaseError(_("Only a supervisor can cancel a filing."))
+    reason = _require_reason(reason)
+    if lease.status == "cancelled":
+        raise LeaseError(_("This filing is cancelled already."))
+    before = snapshot(lease)
+    lease.status = "cancelled"
+    lease.cancelled_on = business_today()
+    lease.cancel_reason = reason
+    lease.version += 1
+    db.session.flush()
+    after = snapshot(lease)
+    _event(lease, "cancel", reason, before, after)
+    _audit("lease.cancel", lease, before, after, reason)
+    return lease
+
+
+# --- finding --------------------------------------------------------------------------------------
+
+CODE_RE = re.compile(r"([A-Z]{2}\d{2})[-_ ]?(\d{4})[-_ ]?(\d{6})")
+
+
+def find_by_code(text: str | None) -> Lease | None:
+    """The lease for a registration code (FT01-2026-000123), a display number (深福南租备〔2026〕第000123号)
+    or a barcode scanner's string (extra characters around the code, lower case, missing hyphens), or a
+    printed document's number (when the documents module is installed). Street-scoped."""
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    norm = normalise_code(raw)
+    lease = db.session.scalar(select(Lease).where(or_(Lease.registration_code == norm,
+                                                      Lease.registration_number == norm)))
+    if lease is not None:
+        return lease
+    m = CODE_RE.search(norm)
+    if m:
+        code = f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+        lease = db.session.scalar(select(Lease).where(Lease.registration_code == code))
+        if lease is not None:
+            return lease
+    try:
+        from counter.documents.services import lease_id_for_document_number
+    except ImportError:
+        return None
+    lease_id = lease_id_for_document_number(raw)
+    if lease_id is None:
+        return None
+    return db.session.scalar(select(Lease).where(Lease.id == lease_id))
+
+
+@dataclass
+class SearchCriteria:
+    q: str | None = None  # registration code / number (exact), else name, ID number or house code
+    name: str | None = None
+    id_number: str | None = None
+    house_code: str | None = None
+    address: str | None = None
+    status: str | None = None  # active, expired, terminated, cancelled
+    signed_from: date | None = None
+    signed_to: date | None = None
+    registered_from: date | None = None
+    registered_to: date | None = None
+
+
+def _party_match(condition):
+    return exists(select(LeaseParty.id).join(Party, Party.id == LeaseParty.party_id)
+                  .where(LeaseParty.lease_id == Lease.id, condition))
+
+
+def search_leases(criteria: SearchCriteria | dict | None = None):
+    """A ``select(Lease)`` for the criteria, newest first (street-scoped by the ORM hook)."""
+    if criteria is None:
+        criteria = SearchCriteria()
+    elif isinstance(criteria, dict):
+        criteria = SearchCriteria(**criteria)
+    stmt = select(Lease)
+    joined_property = False
+
+    def need_property():
+        nonlocal stmt, joined_property
+        if not joined_property:
+            stmt = stmt.join(Property, Property.id == Lease.property_id)
+            joined_property = True
+
+    if criteria.q and criteria.q.strip():
+        q = criteria.q.strip()
+        norm = normalise_code(q)
+        m = CODE_RE.search(norm)
+        code = f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else norm
+        conds = [Lease.registration_code == code, Lease.registration_number == norm, _party_match(Party.id_number == norm),
+                 Lease.property_id.in_(select(Property.id).where(Property.house_code == norm))]
+        if not m and not re.fullmatch(r"[0-9A-Z]{15,25}", norm):
+            conds.append(_party_match(Party.name.contains(q)))
+        stmt = stmt.where(or_(*conds))
+    if criteria.name and criteria.name.strip():
+        stmt = stmt.where(_party_match(Party.name.contains(criteria.name.strip())))
+    if criteria.id_number and criteria.id_number.strip():
+        stmt = stmt.where(_party_match(Party.id_number == normalise_code(criteria.id_number)))
+    if criteria.house_code and criteria.house_code.strip():
+        stmt = stmt.where(Lease.property_id.in_(select(Property.id).where(
+            Property.house_code == normalise_code(criteria.house_code))))
+    if criteria.address and criteria.address.strip():
+        need_property()
+        for word in criteria.address.split():
+            stmt = stmt.where(or_(Property.address.contains(word), Property.room.contains(word)))
+    today = business_today()
+    if criteria.status == "active":
+        stmt = stmt.where(Lease.status == "active", Lease.end_date >= today)
+    elif criteria.status == "expired":
+        stmt = stmt.where(Lease.status == "active", Lease.end_date < today)
+    elif criteria.status in ("terminated", "cancelled"):
+        stmt = stmt.where(Lease.status == criteria.status)
+    if criteria.signed_from:
+        stmt = stmt.where(Lease.signing_date >= criteria.signed_from)
+    if criteria.signed_to:
+        stmt = stmt.where(Lease.signing_date <= criteria.signed_to)
+    if criteria.registered_from:
+        stmt = stmt.where(Lease.registered_on >= criteria.registered_from)
+    if criteria.registered_to:
+        stmt = stmt.where(Lease.registered_on <= criteria.registered_to)
+    return stmt.order_by(Lease.id.desc())
+
+
+def lease_version(lease: Lease, version: int) -> dict | None:
+    """The snapshot of ``lease`` as it was at ``version`` (from the event history)."""
+    for ev in lease.events:
+        if ev.after and ev.after.get("version") == version and ev.kind != "renewed":
+            return ev.after
+    return None
+
+
+__all__ = ["LeaseError", "ValidationError", "OverlapError", "PartyInput", "LeaseInput", "SearchCriteria",
+           "register_lease", "amend_lease", "renew_lease", "terminate_lease", "cancel_filing", "find_by_code",
+           "search_leases", "overlapping_leases", "snapshot", "lease_version", "to_fen", "to_centi"]

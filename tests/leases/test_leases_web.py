@@ -1,0 +1,164 @@
+"""The lease window in the browser: register, amend, renew, terminate, cancel, search, isolation."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from counter.core.timeutil import business_today
+from counter.extensions import db
+from counter.leases.models import Lease, LeaseEvent, Property
+
+from leases_testlib import HOUSE, LANDLORD_ID, TENANT2_ID, TENANT_ID, form_data
+
+
+def _register(client, **overrides):
+    resp = client.post("/leases/new", data=form_data(**overrides))
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
+    return int(resp.headers["Location"].rstrip("/").split("/")[-1])
+
+
+def test_nav_and_forms_are_keyboard_ready(clerk_client):
+    home = clerk_client.get("/").get_data(as_text=True)
+    assert 'href="/leases/"' in home and "租赁备案" in home
+    page = clerk_client.get("/leases/new").get_data(as_text=True)
+    assert 'id="house_code"' in page and "autofocus" in page.split('id="house_code"')[0][-300:] + page.split('id="house_code"')[1][:300]
+    assert 'type="submit"' in page and "新增备案" in page
+    assert 'name="tenants-3-id_number"' in page and 'name="agents-0-name"' in page
+    search = clerk_client.get("/leases/").get_data(as_text=True)
+    assert 'name="q"' in search and "autofocus" in search
+
+
+def test_register_and_view_in_the_browser(clerk_client, app):
+    lease_id = _register(clerk_client)
+    page = clerk_client.get(f"/leases/{lease_id}").get_data(as_text=True)
+    lease = db.session.get(Lease, lease_id)
+    assert lease.registration_number in page and lease.registration_code in page
+    assert LANDLORD_ID in page and TENANT_ID in page  # in full, own street, lease page only
+    assert "王伟" in page and "李娜" in page and HOUSE in page
+    assert "¥4,500.00" in page and "新增备案" in page and "clerk_a" in page
+    assert lease.monthly_rent_fen == 450000 and lease.rented_area_centi == 8850 and lease.deposit_fen == 900000
+
+
+def test_bad_input_answers_422_keeps_input_and_saves_nothing(clerk_client, app):
+    bad_id = TENANT_ID[:-1] + ("1" if TENANT_ID[-1] != "1" else "2")
+    resp = clerk_client.post("/leases/new", data=form_data(**{
+        "tenants-0-id_number": bad_id, "end_date": (business_today() - timedelta(days=400)).isoformat(),
+        "monthly_rent": "abc", "house_code": "4403", "landlords-1-name": "张三", "landlords-1-id_number": "H123"}))
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "证件号码校验位不正确，请检查是否输错。" in html
+    assert "房屋代码为25位字母和数字。" in html or "租期截止日不能早于起始日。" in html or "abc" in html
+    assert f'value="{bad_id}"' in html and 'value="4403"' in html and 'value="张三"' in html
+    assert db.session.scalar(select(func.count(Lease.id))) == 0
+    assert db.session.scalar(select(func.count(Property.id))) == 0
+    # service-level errors (the form itself is well-formed)
+    resp = clerk_client.post("/leases/new", data=form_data(**{
+        "tenants-0-id_number": bad_id, "end_date": (business_today() - timedelta(days=400)).isoformat(),
+        "landlords-1-name": "张三", "landlords-1-id_number": "H123"}))
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "证件号码校验位不正确，请检查是否输错。" in html
+    assert "租期截止日不能早于起始日。" in html
+    assert "18位证件号码由17位数字加1位数字或X组成。" in html or "居民身份证号码为18位（旧证15位数字）。" in html
+    assert "请更正下面标出的字段" in html or "has-error" in html
+    assert db.session.scalar(select(func.count(Lease.id))) == 0
+
+
+def test_english_error_text(clerk_client, app):
+    clerk_client.post("/locale", data={"locale": "en", "next": "/"})
+    resp = clerk_client.post("/leases/new", data=form_data(**{"signing_date": (business_today() + timedelta(days=3)).isoformat()}))
+    assert resp.status_code == 422
+    assert "The signing date cannot be in the future." in resp.get_data(as_text=True)
+
+
+def test_overlap_confirmation_in_the_browser(clerk_client, app):
+    first = _register(clerk_client)
+    data = form_data(**{"tenants-0-id_number": TENANT2_ID, "tenants-0-name": "赵敏"})
+    resp = clerk_client.post("/leases/new", data=data)
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "该房屋已有租期重叠的有效备案" in html and 'name="confirm_overlap"' in html
+    assert db.session.scalar(select(func.count(Lease.id))) == 1
+    second = _register(clerk_client, **{"tenants-0-id_number": TENANT2_ID, "tenants-0-name": "赵敏", "confirm_overlap": "y"})
+    lease = db.session.get(Lease, second)
+    assert db.session.get(Lease, first).registration_code in lease.overlap_note
+    assert "租期重叠" in clerk_client.get(f"/leases/{second}").get_data(as_text=True)
+
+
+def test_full_lifecycle_in_the_browser(clerk_client, supervisor_client, app):
+    lease_id = _register(clerk_client)
+    # amend: reason required
+    data = form_data(monthly_rent="4800.00", reason="")
+    resp = clerk_client.post(f"/leases/{lease_id}/amend", data=data)
+    assert resp.status_code == 422 and "请填写原因。" in resp.get_data(as_text=True)
+    assert clerk_client.get(f"/leases/{lease_id}/amend").status_code == 200
+    resp = clerk_client.post(f"/leases/{lease_id}/amend", data=form_data(monthly_rent="4800.00", reason="租金调整"))
+    assert resp.status_code == 302
+    lease = db.session.get(Lease, lease_id)
+    assert lease.monthly_rent_fen == 480000 and lease.version == 2
+    v1 = clerk_client.get(f"/leases/{lease_id}/versions/1").get_data(as_text=True)
+    assert "¥4,500.00" in v1
+    # renew
+    start = lease.end_date + timedelta(days=1)
+    resp = clerk_client.post(f"/leases/{lease_id}/renew", data=form_data(
+        signing_date=business_today().isoformat(), start_date=start.isoformat(),
+        end_date=start.replace(year=start.year + 1).isoformat(), monthly_rent="5000", reason="续租一年"))
+    assert resp.status_code == 302
+    renewal_id = int(resp.headers["Location"].split("/")[-1])
+    renewal = db.session.get(Lease, renewal_id)
+    assert renewal.previous_lease_id == lease_id and renewal.monthly_rent_fen == 500000
+    # terminate the old one
+    resp = clerk_client.post(f"/leases/{lease_id}/terminate", data={"effective_date": (lease.end_date + timedelta(days=9)).isoformat(), "reason": "提前退租"})
+    assert resp.status_code == 422 and "解除日期必须在租期内" in resp.get_data(as_text=True)
+    resp = clerk_client.post(f"/leases/{lease_id}/terminate", data={"effective_date": business_today().isoformat(), "reason": "提前退租"})
+    assert resp.status_code == 302
+    # cancel: supervisors only
+    assert clerk_client.post(f"/leases/{renewal_id}/cancel", data={"reason": "录入错误"}).status_code == 403
+    resp = supervisor_client.post(f"/leases/{renewal_id}/cancel", data={"reason": ""})
+    assert resp.status_code == 422
+    resp = supervisor_client.post(f"/leases/{renewal_id}/cancel", data={"reason": "录入错误"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Lease, renewal_id).status == "cancelled"
+    page = clerk_client.get(f"/leases/{lease_id}").get_data(as_text=True)
+    for text in ("新增备案", "变更", "租金调整", "已续租", "续租一年", "已解除", "提前退租", renewal.registration_code):
+        assert text in page, text
+    page = clerk_client.get(f"/leases/{renewal_id}").get_data(as_text=True)
+    assert "续租备案" in page and "已注销备案" in page and "录入错误" in page and "supervisor_a" in page
+    kinds = db.session.scalars(select(LeaseEvent.kind).order_by(LeaseEvent.id)).all()
+    assert kinds == ["register", "amend", "renewal", "renewed", "terminate", "cancel"]
+
+
+def test_other_street_cannot_see_it(clerk_client, app, users, login):
+    lease_id = _register(clerk_client)
+    code = db.session.get(Lease, lease_id).registration_code
+    other = app.test_client()
+    login(other, "clerk_b")
+    assert other.get(f"/leases/{lease_id}").status_code == 404
+    assert other.get(f"/leases/{lease_id}/amend").status_code == 404
+    assert other.post(f"/leases/{lease_id}/terminate", data={"effective_date": business_today().isoformat(),
+                                                             "reason": "x"}).status_code == 404
+    resp = other.get("/leases/", query_string={"q": code})
+    assert resp.status_code == 200 and f'/leases/{lease_id}"' not in resp.get_data(as_text=True)
+    assert "没有找到备案。" in resp.get_data(as_text=True)
+    assert f'/leases/{lease_id}"' not in other.get("/leases/").get_data(as_text=True)
+
+
+def test_search_jumps_on_scan_and_masks_ids(clerk_client, app):
+    lease_id = _register(clerk_client)
+    lease = db.session.get(Lease, lease_id)
+    for scanned in (lease.registration_code, lease.registration_code.lower(), lease.registration_number):
+        resp = clerk_client.get("/leases/", query_string={"q": scanned})
+        assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/leases/{lease_id}")
+    resp = clerk_client.get("/leases/", query_string={"q": "李娜"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and lease.registration_code in html
+    assert TENANT_ID not in html and TENANT_ID[:4] + "*" in html  # masked in lists
+    html = clerk_client.get("/leases/", query_string={"id_number": TENANT_ID}).get_data(as_text=True)
+    assert lease.registration_code in html
+    html = clerk_client.get("/leases/", query_string={"house_code": HOUSE, "status": "active"}).get_data(as_text=True)
+    assert lease.registration_code in html
+    html = clerk_client.get("/leases/", query_string={"address": "福华路", "status": "cancelled"}).get_data(as_text=True)
+    assert lease.registration_code not in html and "没有找到备案。" in html
+    assert clerk_client.get("/leases/", query_string={"signed_from": "not-a-date"}).status_code == 422
