@@ -42,14 +42,14 @@ def test_english_headers_any_order_and_signed_amounts():
 
 
 @pytest.mark.parametrize("content, fragment", [
-    (b"", "empty"),
-    ("名称,值\n1,2\n".encode("utf-8"), "header"),
-    ("交易日期,金额,交易参考号\n2026-13-45,1.00,A\n".encode("utf-8"), "Line 2"),
-    ("交易日期,金额,交易参考号\n2026-03-01,1.005,A\n".encode("utf-8"), "Line 2"),
-    ("交易日期,金额,交易参考号\n".encode("utf-8"), "no transactions"),
-    (b"\xff\xfe\x00\x00\x81", "neither"),
+    (b"", "文件为空"),
+    ("名称,值\n1,2\n".encode("utf-8"), "未找到表头"),
+    ("交易日期,金额,交易参考号\n2026-13-45,1.00,A\n".encode("utf-8"), "第 2 行"),
+    ("交易日期,金额,交易参考号\n2026-03-01,1.005,A\n".encode("utf-8"), "第 2 行"),
+    ("交易日期,金额,交易参考号\n".encode("utf-8"), "没有交易记录"),
+    (b"\xff\xfe\x00\x00\x81", "既不是 UTF-8"),
 ])
-def test_bad_files_are_refused_with_messages(app, content, fragment):
+def test_bad_files_are_refused_with_messages_in_the_users_language(app, content, fragment):
     with app.test_request_context():
         with pytest.raises(StatementError) as exc:
             parse_statement(content)
