@@ -6,6 +6,9 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from counter.collection.models import JournalEntry
 
 from counter.core.access import get_or_404, require
 from counter.core.i18n import locale_code
@@ -87,7 +90,8 @@ def index():
     if not valid:
         return render_template("ledger/index.html", form=form, result=None, page=None), 422
     result = services.ledger_query(f)
-    page = paginate(result.stmt, request.args.get("page", 1, type=int), per_page=50)
+    page = paginate(result.stmt.options(selectinload(JournalEntry.receipt)), request.args.get("page", 1, type=int),
+                    per_page=50)
     receipts = {e.receipt_id: e.receipt for e in page.items}
     return render_template("ledger/index.html", form=form, result=result, page=page, receipts=receipts,
                            clerks=dict(services.clerks_in_scope()), streets={s.id: s for s in services.visible_streets()})

@@ -31,7 +31,7 @@ from flask import current_app, has_app_context, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_, distinct, extract, func, or_, select, true
+from sqlalchemy import distinct, extract, func, or_, select, true
 
 from counter.audit.service import record
 from counter.collection.models import JournalEntry, Receipt
