@@ -58,4 +58,10 @@ def default_config(instance_path: Path) -> dict:
         "REGISTRATION_NUMBER_DISPLAY": "深福{prefix}租备〔{year}〕第{seq:06d}号",
         "REGISTRATION_NUMBER_CODE": "{code}-{year}-{seq:06d}",
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Printed documents (counter/documents): default paper of 《房屋租赁信息》 ("A4" or "A5"); the Ed25519
+        # signing key of the offline tokens (generated once when absent; default instance/signing_key.pem);
+        # the key of the verification codes (default: derived from SECRET_KEY).
+        "SLIP_PAPER": os.environ.get("SLIP_PAPER", "A4"),
+        "SIGNING_KEY_PATH": os.environ.get("SIGNING_KEY_PATH") or None,
+        "VERIFY_KEY": os.environ.get("VERIFY_KEY") or None,
     }

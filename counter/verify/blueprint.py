@@ -1,0 +1,61 @@
+"""``/verify/<code>``: anyone (a school, a landlord) checks a printed proof — kind, number, original issue
+date, status (valid / void / superseded), the masked holder, the lease term and the street office. Each
+check is logged (time and document only). ``/verify/`` takes a typed code; ``/verify/public-key`` publishes
+the key of the offline tokens printed in the QR codes."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from counter.core.scoping import unrestricted
+from counter.documents import keys, services
+from counter.documents.labels import KIND_LABELS, REASON_LABELS, STATUS_LABELS
+from counter.web import commit_on_get
+from printing.tokens import public_key_to_b64, public_key_to_pem
+
+bp = Blueprint("verify", __name__, url_prefix="/verify")
+
+
+class CodeForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    code = StringField(_l("Verification code"), validators=[
+        DataRequired(message=_l("Enter the verification code printed under the QR code.")), Length(max=64)],
+        render_kw={"autofocus": True, "autocomplete": "off", "spellcheck": "false"})
+
+
+@bp.route("/")
+def check():
+    form = CodeForm(request.args)
+    if "code" in request.args:
+        if form.validate():
+            code = keys.normalise_code(form.code.data)
+            if code is not None:
+                return redirect(url_for("verify.show", code=code))
+            form.code.errors = list(form.code.errors) + [
+                str(_l("A verification code has 20 letters and digits (A–Z, 2–7)."))]
+        return render_template("verify/check.html", form=form), 422
+    return render_template("verify/check.html", form=form)
+
+
+@bp.route("/public-key")
+def public_key():
+    key = keys.public_key()
+    return render_template("verify/public_key.html", pem=public_key_to_pem(key), b64=public_key_to_b64(key))
+
+
+@bp.route("/<code>")
+def show(code: str):
+    with unrestricted():
+        doc = services.find_by_verify_code(code)
+        if doc is None:
+            abort(404)
+        facts = services.public_facts(doc)
+        services.log_verification(doc)
+    commit_on_get()
+    return render_template("verify/show.html", f=facts, kinds=KIND_LABELS, statuses=STATUS_LABELS,
+                           reasons=REASON_LABELS, form=CodeForm(formdata=None))
