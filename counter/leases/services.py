@@ -591,15 +591,20 @@ def search_leases(criteria: SearchCriteria | dict | None = None):
             joined_property = True
 
     if criteria.q and criteria.q.strip():
+        # one box, dispatched on the input's shape so that every branch is an index lookup
         q = criteria.q.strip()
         norm = normalise_code(q)
         m = CODE_RE.search(norm)
-        code = f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else norm
-        conds = [Lease.registration_code == code, Lease.registration_number == norm, _party_match(Party.id_number == norm),
-                 Lease.property_id.in_(select(Property.id).where(Property.house_code == norm))]
-        if not m and not re.fullmatch(r"[0-9A-Z]{15,25}", norm):
-            conds.append(_party_match(Party.name.contains(q)))
-        stmt = stmt.where(or_(*conds))
+        if m:
+            stmt = stmt.where(Lease.registration_code == f"{m.group(1)}-{m.group(2)}-{m.group(3)}")
+        elif re.fullmatch(r"[0-9A-Z]{25}", norm):
+            stmt = stmt.where(Lease.property_id.in_(select(Property.id).where(Property.house_code == norm)))
+        elif re.fullmatch(r"[0-9A-Z]{5,24}", norm) and any(c.isdigit() for c in norm):
+            stmt = stmt.where(_party_match(Party.id_number == norm))
+        elif "租备" in q or "〔" in q:
+            stmt = stmt.where(Lease.registration_number == norm)
+        else:
+            stmt = stmt.where(_party_match(Party.name.contains(q)))
     if criteria.name and criteria.name.strip():
         stmt = stmt.where(_party_match(Party.name.contains(criteria.name.strip())))
     if criteria.id_number and criteria.id_number.strip():

@@ -243,6 +243,7 @@ def test_search_criteria(app, streets):
     assert ids() == [c.id, b.id, a.id]
     assert ids(q=a.registration_code) == [a.id]
     assert ids(q=a.registration_code.lower().replace("-", "")) == [a.id]
+    assert ids(q=a.registration_number) == [a.id]
     assert ids(q=TENANT2_ID) == [b.id]
     assert ids(id_number=TENANT_ID.lower()) == [c.id, a.id]
     assert ids(q="4403040010000000001000102") == [b.id]
