@@ -99,7 +99,16 @@ def _record(lease, assessment: fees.Assessment) -> int | None:
     tax = _tax_service()
     if tax is None or not hasattr(tax, "record_assessment"):
         return None
-    return tax.record_assessment(lease, assessment).id
+    try:
+        return tax.record_assessment(lease, assessment).id
+    except _tax_errors() as exc:
+        raise CollectionError(_("The tax cannot be computed for these months: %(error)s", error=str(exc))) from exc
+
+
+def _tax_errors() -> tuple[type[Exception], ...]:
+    tax = _tax_service()
+    extra = getattr(tax, "TaxError", None) if tax is not None else None
+    return (fees.FeesError,) + ((extra,) if isinstance(extra, type) else ())
 
 
 # --- months ------------------------------------------------------------------------------------------
@@ -135,7 +144,7 @@ def quote(lease, first, last) -> fees.Assessment:
     _check_months(lease, first, last)
     try:
         return _assess(lease, first, last)
-    except fees.FeesError as exc:
+    except _tax_errors() as exc:
         raise CollectionError(_("The tax cannot be computed for these months: %(error)s", error=str(exc))) from exc
 
 

@@ -166,8 +166,13 @@ def test_reference_required_for_non_cash_and_months_in_term(lease_a, users):
     assert _count(Receipt) == 0
 
 
-def test_zero_tax_is_refused(streets, users, lease_factory):
+def test_zero_tax_is_refused(streets, users, lease_factory, monkeypatch):
+    import fees
+
     lease = lease_factory(streets[0], rent_fen=0)
+    real = svc._assess(lease, fees.YearMonth(2026, 1), fees.YearMonth(2026, 3))
+    monkeypatch.setattr(svc, "_assess", lambda *a: fees.Assessment(facts=real.facts, first=real.first,
+                                                                    last=real.last, assessed_on=real.assessed_on))
     with pytest.raises(svc.CollectionError):
         _collect(lease, users, "zero")
     db.session.rollback()

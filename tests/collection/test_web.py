@@ -154,3 +154,8 @@ def test_cli_verify(app, lease_a, users, backend):
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 1
     assert "seq 1" in result.output and "BROKEN" in result.output
+
+
+def test_lease_page_offers_collect_tax(clerk_client, lease_a):
+    html = clerk_client.get(f"/leases/{lease_a.id}").get_data(as_text=True)
+    assert f"/collection/lease/{lease_a.id}" in html and "代征税款" in html
