@@ -525,7 +525,8 @@ def cancel_filing(lease: Lease, reason: str) -> Lease:
 
 # --- finding --------------------------------------------------------------------------------------
 
-CODE_RE = re.compile(r"([A-Z]{2}\d{2})[-_ ]?(\d{4})[-_ ]?(\d{6})")
+# a registration code inside a scanner's string; not when glued to a preceding token (DOC-FT01-...)
+CODE_RE = re.compile(r"(?<![A-Z0-9])(?<![A-Z0-9]-)([A-Z]{2}\d{2})[-_ ]?(\d{4})[-_ ]?(\d{6})(?!\d)")
 
 
 def find_by_code(text: str | None) -> Lease | None:
@@ -540,20 +541,19 @@ def find_by_code(text: str | None) -> Lease | None:
                                                       Lease.registration_number == norm)))
     if lease is not None:
         return lease
-    m = CODE_RE.search(norm)
-    if m:
-        code = f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
-        lease = db.session.scalar(select(Lease).where(Lease.registration_code == code))
-        if lease is not None:
-            return lease
     try:
         from counter.documents.services import lease_id_for_document_number
     except ImportError:
-        return None
-    lease_id = lease_id_for_document_number(raw)
-    if lease_id is None:
-        return None
-    return db.session.scalar(select(Lease).where(Lease.id == lease_id))
+        lease_id_for_document_number = None
+    if lease_id_for_document_number is not None:
+        lease_id = lease_id_for_document_number(raw)
+        if lease_id is not None:
+            return db.session.scalar(select(Lease).where(Lease.id == lease_id))
+    m = CODE_RE.search(norm)
+    if m:
+        code = f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+        return db.session.scalar(select(Lease).where(Lease.registration_code == code))
+    return None
 
 
 @dataclass

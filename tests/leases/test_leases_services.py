@@ -221,6 +221,8 @@ def test_find_by_code_accepts_scanner_input_and_is_scoped(app, streets):
     for text in (code, code.lower(), f"  {code}\n", f"*{code}*", code.replace("-", ""), number, f" {number} "):
         assert find_by_code(text) == lease, text
     assert find_by_code("FT01-1999-000001") is None
+    assert find_by_code("DOC-" + code) is None  # a (non-existent) document number is not the registration code
+    assert find_by_code(code + "7") is None
     assert find_by_code("") is None
     db.session.expunge_all()
     with scoped_to((sb,)):
