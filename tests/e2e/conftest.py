@@ -159,21 +159,14 @@ class LiveServer:
                 db.engine.dispose()
 
 
-@pytest.fixture(scope="session", params=_backends())
-def live_server(request, tmp_path_factory):
-    backend = request.param
-    workdir = tmp_path_factory.mktemp(f"e2e-{backend}")
+def _prepare_database(backend: str, workdir: Path, test_pg_url: str | None) -> tuple[str, dict]:
+    """A fresh, migrated database with the demo data: (DATABASE_URL, environment for the server)."""
     if backend == "sqlite":
         database_url = f"sqlite:///{workdir / 'counter.db'}"
     else:
-        if getattr(request.config, "_pg_unreachable", None):
-            pytest.skip(request.config._pg_unreachable)
-        database_url = e2e_postgres_url(os.environ["TEST_DATABASE_URL"])
+        database_url = e2e_postgres_url(test_pg_url)
         _prepare_postgres(database_url)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": f"e2e-secret-{backend}-{port}",
-           "PUBLIC_BASE_URL": base, "PYTHONUNBUFFERED": "1",
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1",
            # this tree first: an editable install made before fees/ had an __init__.py maps it as a namespace
            "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     env.pop("FLASK_APP", None)
@@ -181,7 +174,38 @@ def live_server(request, tmp_path_factory):
         done = subprocess.run(_counter_command() + args, cwd=PROJECT_ROOT, env=env, capture_output=True,
                               text=True, timeout=300)
         if done.returncode != 0:
-            raise RuntimeError(f"counter {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+            raise RuntimeError(f"[{backend}] counter {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return database_url, env
+
+
+@pytest.fixture(scope="session")
+def e2e_databases(request, tmp_path_factory):
+    """Prepares every backend's database at once, in the background (the seed hashes 31 demo passwords):
+    PostgreSQL's is ready by the time the SQLite journeys are done."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="e2e-db")
+    pg_url = None if getattr(request.config, "_pg_unreachable", None) else os.environ.get("TEST_DATABASE_URL")
+    futures = {}
+    for backend in _backends():
+        if backend == "postgresql" and pg_url is None:
+            continue
+        workdir = tmp_path_factory.mktemp(f"e2e-{backend}")
+        futures[backend] = (workdir, pool.submit(_prepare_database, backend, workdir, pg_url))
+    yield futures
+    pool.shutdown(wait=True)
+
+
+@pytest.fixture(scope="session", params=_backends())
+def live_server(request, e2e_databases):
+    backend = request.param
+    if backend not in e2e_databases:
+        pytest.skip(getattr(request.config, "_pg_unreachable", "PostgreSQL not configured"))
+    workdir, future = e2e_databases[backend]
+    database_url, env = future.result()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**env, "SECRET_KEY": f"e2e-secret-{backend}-{port}", "PUBLIC_BASE_URL": base}
     log = workdir / "gunicorn.log"
     with open(log, "wb") as fh:
         proc = subprocess.Popen(

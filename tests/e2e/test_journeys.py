@@ -64,8 +64,12 @@ def tab_to(page, field_id: str, limit: int = 120) -> None:
 
 
 def type_into(page, field_id: str, text: str) -> None:
+    """Tab to the field and type; Chinese arrives as an input method commits it (one text insertion)."""
     tab_to(page, field_id)
-    page.keyboard.type(text)
+    if CJK.search(text):
+        page.keyboard.insert_text(text)
+    else:
+        page.keyboard.type(text)
 
 
 def type_date(page, field_id: str, d: date) -> None:
