@@ -28,8 +28,6 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 
 def init_app(app):
     register_nav(app, "documents.register", _l("Printed documents"), "document.print", order=50)
-    # finance reaches the monthly report from here until the ledger pages include documents/_ledger_actions.html
-    register_nav(app, "documents.ledger_report", _l("Monthly report (PDF)"), "ledger.view", order=45)
     app.jinja_env.globals.update(doc_labels=labels)
     app.cli.add_command(verify_token_command)
 
