@@ -78,3 +78,4 @@ def create_user_command(username, role, street_code, display_name, password):
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"User {username} created.")
+main.add_command(__import__("counter.generate", fromlist=["generate_data_command"]).generate_data_command)
