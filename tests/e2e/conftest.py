@@ -285,20 +285,42 @@ def new_page(browser, live_server, login_states):
         ctx.close()
 
 
+# Screens shown in the README: refreshed by ``E2E_README_SHOTS=1 pytest tests/e2e`` (SQLite run).
+README_SHOTS = {"03-lease": "lease.png", "04-collect": "collect.png", "16-district-overview": "district-overview.png"}
+README_DIR = PROJECT_ROOT / "docs" / "screenshots"
+
+
+def optimise_png(source: Path, target: Path) -> None:
+    """1280 px wide, 256-colour palette: a UI screenshot stays crisp at a fraction of the size."""
+    from PIL import Image
+
+    with Image.open(source) as im:
+        im = im.convert("RGB")
+        if im.width != 1280:
+            im = im.resize((1280, round(im.height * 1280 / im.width)), Image.LANCZOS)
+        im.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+            target, optimize=True)
+
+
 class Shots:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, readme: bool):
         self.folder = folder
+        self.readme = readme
         folder.mkdir(parents=True, exist_ok=True)
 
     def __call__(self, page, name: str, full_page: bool = True) -> Path:
         path = self.folder / f"{name}.png"
         page.screenshot(path=str(path), full_page=full_page)
+        if self.readme and name in README_SHOTS:
+            README_DIR.mkdir(parents=True, exist_ok=True)
+            optimise_png(path, README_DIR / README_SHOTS[name])
         return path
 
 
 @pytest.fixture
 def shots(live_server):
-    return Shots(ARTIFACTS / live_server.backend)
+    readme = bool(os.environ.get("E2E_README_SHOTS")) and live_server.backend == "sqlite"
+    return Shots(ARTIFACTS / live_server.backend, readme)
 
 
 @pytest.fixture(scope="session")
