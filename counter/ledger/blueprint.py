@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
 
 from counter.collection.models import JournalEntry
 
@@ -118,7 +119,8 @@ def export(fmt):
 @require("ledger.view")
 def daily():
     today = business_today()
-    args = request.args if request.args else {"date_from": today.replace(day=1).isoformat(), "date_to": today.isoformat()}
+    args = request.args if request.args else MultiDict({"date_from": today.replace(day=1).isoformat(),
+                                                        "date_to": today.isoformat()})
     form = RangeForm(args)
     _street_choices(form)
     if not form.validate():
@@ -129,8 +131,8 @@ def daily():
 
 def _month_from_request():
     today = business_today()
-    args = request.args if request.args.get("year") else {"year": today.year, "month": today.month,
-                                                          **request.args.to_dict()}
+    args = request.args if request.args.get("year") else MultiDict({"year": today.year, "month": today.month,
+                                                                    **request.args.to_dict()})
     form = MonthForm(args)
     _street_choices(form)
     return form
@@ -197,7 +199,7 @@ def chart_geometry(overview, width=960, height=320, left=90, bottom=28, top=12):
 @bp.route("/overview")
 @require("district.overview")
 def overview():
-    args = request.args if request.args.get("year") else {"year": business_today().year}
+    args = request.args if request.args.get("year") else MultiDict({"year": business_today().year})
     form = YearForm(args)
     if not form.validate():
         return render_template("ledger/overview.html", form=form, overview=None), 422
@@ -327,7 +329,8 @@ def resolve(statement_id):
 @bp.route("/statistics")
 @require("ledger.view")
 def statistics():
-    args = request.args if request.args.get("year") else {"year": business_today().year, **request.args.to_dict()}
+    args = request.args if request.args.get("year") else MultiDict({"year": business_today().year,
+                                                                    **request.args.to_dict()})
     form = StatisticsForm(args)
     if not form.validate():
         return render_template("ledger/statistics.html", form=form, stats=None), 422

@@ -140,26 +140,6 @@ def assert_pdf(resp, data: bytes, *needles: str) -> str:
     return text
 
 
-class KnownBugs:
-    """Bugs of landed modules that a journey meets: the journey goes on where it can and ends as an
-    expected failure naming them (it passes again by itself once they are fixed)."""
-
-    def __init__(self):
-        self.seen: list[str] = []
-
-    def __call__(self, message: str) -> None:
-        self.seen.append(message)
-
-    def finish(self) -> None:
-        if self.seen:
-            pytest.xfail("known bug: " + "; ".join(self.seen))
-
-
-@pytest.fixture
-def known_bug():
-    return KnownBugs()
-
-
 def need_story(story, *keys):
     missing = [k for k in keys if k not in story]
     if missing:
@@ -349,7 +329,7 @@ def test_clerk_prints_certificate_receipt_and_slip(live_server, new_page, shots,
     story["slip_number"] = re.search(r"DOC-[A-Z]{2}\d{2}-\d{4}-\d{6}", re.sub(r"\s+", "", text)).group(0)
 
 
-def test_clerk_scans_certificate_number(live_server, new_page, story, known_bug):
+def test_clerk_scans_certificate_number(live_server, new_page, story):
     need_story(story, "certificate_number")
     page = new_page("nanyuan.clerk")
     page.goto(live_server.url + "/leases/")
@@ -358,11 +338,7 @@ def test_clerk_scans_certificate_number(live_server, new_page, story, known_bug)
     press_enter_and_wait(page)
     landed = re.search(r"/leases/(\d+)$", page.url)
     assert landed, f"the certificate number {story['certificate_number']} did not open a lease: {page.url}"
-    if page.url != story["lease_url"]:
-        known_bug(f"leases search: the certificate number {story['certificate_number']} opens lease "
-                  f"{landed.group(1)}, not {story['lease_id']} (the registration-code pattern inside the "
-                  "DOC- number is matched before the document lookup)")
-    known_bug.finish()
+    assert page.url == story["lease_url"], f"the certificate number opened lease {landed.group(1)}"
 
 
 def test_clerk_closes_the_day(live_server, new_page, shots, story):
@@ -539,14 +515,12 @@ def test_finance_reconciles_bank_statement(live_server, new_page, shots, story, 
     shots(page, "15-reconciliation-resolved")
 
 
-def test_admin_sees_district_overview(live_server, new_page, shots, story, known_bug):
+def test_admin_sees_district_overview(live_server, new_page, shots, story):
     live_server.need("ledger.overview", feature="district overview")
     page = new_page("admin")
     page.goto(live_server.url + "/")
     resp = click_and_wait(page, page.locator('header nav a[href$="/ledger/overview"]'))
-    if resp.status == 500:
-        known_bug("ledger: /ledger/overview without ?year answers 500 (a dict passed to the form as formdata)")
-        page.goto(f"{live_server.url}/ledger/overview?year={business_today().year}")
+    assert resp.status == 200
     assert page.locator("figure svg rect").count() >= 1
     total = fen_of(page.locator("#overview-total"))
     if "ledger_total_fen" in story:
@@ -554,7 +528,6 @@ def test_admin_sees_district_overview(live_server, new_page, shots, story, known
         assert fen_of(nanyuan.locator("td").last) == story["ledger_total_fen"]
         assert total >= story["ledger_total_fen"]
     shots(page, "16-district-overview")
-    known_bug.finish()
 
 
 # ------------------------------------------------------------------------------------------ English
