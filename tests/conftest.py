@@ -250,6 +250,8 @@ def admin_client(app, users, login):
     return c
 
 
-def pg_only(backend_name: str):
-    if backend_name != "postgresql":
+@pytest.fixture
+def pg_only(backend):
+    """Request it for a test that proves concurrency: it runs on PostgreSQL only."""
+    if backend != "postgresql":
         pytest.skip("concurrency proof runs on PostgreSQL only")

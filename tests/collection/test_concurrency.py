@@ -10,13 +10,11 @@ from sqlalchemy import func, select
 from counter.collection import services as svc
 from counter.collection.models import JournalEntry, Receipt
 from counter.extensions import db
-from tests.conftest import pg_only
 
 THREADS, PER_THREAD = 8, 50
 
 
-def test_concurrent_windows(app, backend, streets, users, lease_factory):
-    pg_only(backend)
+def test_concurrent_windows(app, pg_only, streets, users, lease_factory):
     street = streets[0]
     lease_ids = [lease_factory(street, start=date(2022, 1, 1), end=date(2026, 12, 31)).id for _ in range(THREADS)]
     clerk_id = users["clerk_a"].id

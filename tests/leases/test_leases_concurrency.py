@@ -5,7 +5,6 @@ import threading
 
 from sqlalchemy import select
 
-from conftest import pg_only
 from counter.core.timeutil import business_today
 from counter.extensions import db
 from counter.leases.models import Lease
@@ -16,8 +15,7 @@ from leases_testlib import lease_input
 WORKERS, PER_WORKER = 8, 50
 
 
-def test_concurrent_registrations_get_consecutive_numbers(app, backend, streets):
-    pg_only(backend)
+def test_concurrent_registrations_get_consecutive_numbers(app, pg_only, streets):
     street_id = streets[0].id
     register_lease(lease_input(street_id, house_code="4403040019999999999000000"))  # parties exist already
     db.session.commit()
