@@ -15,18 +15,19 @@ from importlib import resources
 
 from .calendar import YearMonth, months_between
 from .engine import (Assessment, AssessmentLine, ItemTotal, LeaseFacts, MonthBasis, ScheduleSet, assess)
-from .errors import AmbiguousScheduleError, FeesError, NoRuleError, NoScheduleError, ScheduleError
+from .errors import AmbiguousScheduleError, FeesError, NoRuleError, NoScheduleError, ScheduleError, ScheduleProblem
 from .guidance import GuidanceRent, GuidanceRents, guidance_from_toml, load_sample_guidance
-from .model import (ITEM_CODES, ITEM_NAMES, Band, Item, RateSchedule, Reduction, Rule, schedules_from_toml,
-                    validate_schedule)
+from .model import (ITEM_CODES, ITEM_NAMES, Band, Item, RateSchedule, Reduction, Rule, json_problem,
+                    schedules_from_toml, toml_problem, validate_schedule, validate_schedule_localized)
 from .money import fen_to_yuan, format_yuan, round_fen, yuan_to_fen
 
 __all__ = [
     "YearMonth", "months_between", "Assessment", "AssessmentLine", "ItemTotal", "LeaseFacts", "MonthBasis",
     "ScheduleSet", "assess", "AmbiguousScheduleError", "FeesError", "NoRuleError", "NoScheduleError",
-    "ScheduleError", "GuidanceRent", "GuidanceRents", "guidance_from_toml", "load_sample_guidance",
+    "ScheduleError", "ScheduleProblem", "GuidanceRent", "GuidanceRents", "guidance_from_toml", "load_sample_guidance",
     "ITEM_CODES", "ITEM_NAMES", "Band", "Item", "RateSchedule", "Reduction", "Rule", "schedules_from_toml",
-    "validate_schedule", "fen_to_yuan", "format_yuan", "round_fen", "yuan_to_fen", "load_shipped_schedules",
+    "validate_schedule", "validate_schedule_localized", "toml_problem", "json_problem", "fen_to_yuan", "format_yuan",
+    "round_fen", "yuan_to_fen", "load_shipped_schedules",
     "SHIPPED_ITEMISED_IDS", "SHIPPED_COMPREHENSIVE_IDS",
 ]
 

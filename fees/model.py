@@ -4,7 +4,10 @@ A :class:`RateSchedule` is pure data. It is written in TOML (shipped samples in
 ``fees/schedules/*.toml``) or stored as JSON in the app's DB
 (:meth:`RateSchedule.to_dict` / :meth:`RateSchedule.from_dict`, same shape as the
 TOML). :func:`validate_schedule` returns human-readable errors for the admin's
-edit form.
+edit form: each is a :class:`fees.errors.ScheduleProblem` - the English message
+(a ``str``) carrying the Chinese one in ``.zh``; :func:`validate_schedule_localized`
+gives them in one language. TOML / JSON syntax errors become problems with the
+line and column through :func:`toml_problem` / :func:`json_problem`.
 
 Dict / TOML shape
 -----------------
@@ -44,19 +47,21 @@ Dict / TOML shape
 """
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
-from .errors import ScheduleError
+from .errors import ScheduleError, ScheduleProblem
 from .uses import CATEGORIES, DEFAULT_USE_MAPPING, LANDLORD_KINDS, USES
 
 __all__ = [
     "ITEM_NAMES", "ITEM_CODES", "BASE_KINDS", "MODES", "Item", "Band", "Reduction", "Rule",
-    "RateSchedule", "validate_schedule", "schedules_from_toml", "parse_rate",
+    "RateSchedule", "validate_schedule", "validate_schedule_localized", "schedules_from_toml", "parse_rate",
+    "toml_problem", "json_problem",
 ]
 
 ITEM_NAMES: dict[str, tuple[str, str]] = {
@@ -75,6 +80,7 @@ BASE_KINDS = ("rent_ex_vat", "vat", "rent", "contract_amount", "iit_rent", "area
 MODES = ("itemised", "comprehensive")
 DEFAULT_IIT_DEDUCT = ("vat", "urban_construction", "education_surcharge", "local_education_surcharge", "property_tax")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+_P = ScheduleProblem  # every validation message: English (the str) + Chinese (.zh)
 
 
 def parse_rate(value: Any, cap: bool = True) -> Decimal:
@@ -91,27 +97,36 @@ def parse_rate(value: Any, cap: bool = True) -> Decimal:
         try:
             d = Decimal(text[:-1].strip() if pct else text)
         except InvalidOperation:
-            raise ValueError(f"not a rate: {value!r}") from None
+            raise ValueError(_P(f"not a rate: {value!r}",
+                                f"不是有效的税率：{value!r}（应写作 \"1.5%\" 或 \"0.015\"）")) from None
         if pct:
             d = d / 100
     elif isinstance(value, int) and not isinstance(value, bool) and value in (0, 1):
         d = Decimal(value)
     else:
-        raise ValueError(f"rate must be a string like \"1.5%\" or \"0.015\", got {value!r}")
+        raise ValueError(_P(f"rate must be a string like \"1.5%\" or \"0.015\", got {value!r}",
+                            f"税率须写成带引号的字符串，如 \"1.5%\" 或 \"0.015\"（不能写成不带引号的小数），"
+                            f"实际为 {value!r}"))
     if not d.is_finite() or d < 0 or (cap and d > 1):
-        raise ValueError(f"rate out of range 0..100 %: {value!r}")
+        if cap:
+            raise ValueError(_P(f"rate out of range 0..100 %: {value!r}", f"税率须在 0 至 100% 之间，实际为 {value!r}"))
+        raise ValueError(_P(f"rate must be a non-negative number: {value!r}",
+                            f"单价（元/平方米/月）须为非负数，实际为 {value!r}"))
     return d
 
 
 def _parse_percent(value: Any) -> Decimal:
-    if isinstance(value, (bool, float)):
-        raise ValueError(f"percent must be a string or int, got {value!r}")
+    if isinstance(value, (bool, float)) or not isinstance(value, (str, int, Decimal)):
+        raise ValueError(_P(f"percent must be a string or int, got {value!r}",
+                            f"percent（减免比例）须写成字符串或整数，如 \"50\"，实际为 {value!r}"))
     try:
         d = Decimal(str(value).strip().rstrip("%"))
     except InvalidOperation:
-        raise ValueError(f"not a percent: {value!r}") from None
+        raise ValueError(_P(f"not a percent: {value!r}",
+                            f"percent（减免比例）不是有效的数字：{value!r}")) from None
     if not d.is_finite() or d < 0 or d > 100:
-        raise ValueError(f"percent out of range 0..100: {value!r}")
+        raise ValueError(_P(f"percent out of range 0..100: {value!r}",
+                            f"percent（减免比例）须在 0 至 100 之间，实际为 {value!r}"))
     return d
 
 
@@ -123,12 +138,15 @@ def _parse_date(value: Any) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueError(f"not a date (YYYY-MM-DD): {value!r}")
+    raise ValueError(_P(f"not a date (YYYY-MM-DD): {value!r}",
+                        "缺少日期（格式为 YYYY-MM-DD）" if value is None
+                        else f"不是有效的日期（格式为 YYYY-MM-DD）：{value!r}"))
 
 
 def _fen(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{what} must be a non-negative integer number of fen, got {value!r}")
+        raise ValueError(_P(f"{what} must be a non-negative integer number of fen, got {value!r}",
+                            f"{what} 须为非负整数（单位：分），实际为 {value!r}"))
     return value
 
 
@@ -198,7 +216,8 @@ class Item:
         if "vat_divisor" in d:
             v = Decimal(str(d["vat_divisor"]))
             if not v.is_finite() or v < 1:
-                raise ValueError(f"vat_divisor must be >= 1, got {d['vat_divisor']!r}")
+                raise ValueError(_P(f"vat_divisor must be >= 1, got {d['vat_divisor']!r}",
+                                    f"vat_divisor 须为不小于 1 的数，实际为 {d['vat_divisor']!r}"))
             kw["vat_divisor"] = v
         return cls(**kw)
 
@@ -247,7 +266,8 @@ class Rule:
         for b in self.bands:
             if b.up_to_fen is None or rent_fen <= b.up_to_fen:
                 return b
-        raise ScheduleError([f"rule {self.id}: no band covers rent {rent_fen} fen"])
+        raise ScheduleError([_P(f"rule {self.id}: no band covers rent {rent_fen} fen",
+                                f"规则 {self.id}：没有适用于月租金 {rent_fen} 分的档次（bands）")])
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"id": self.id, "landlord_kind": self.landlord_kind, "category": self.category}
@@ -281,7 +301,7 @@ class RateSchedule:
 
     def use_category(self, use: str) -> str:
         if use not in USES:
-            raise ValueError(f"unknown lease use {use!r}")
+            raise ValueError(_P(f"unknown lease use {use!r}", f"未知的租赁用途 {use!r}"))
         return self.use_mapping.get(use, DEFAULT_USE_MAPPING[use])
 
     def rule_for(self, landlord_kind: str, use: str) -> Rule | None:
@@ -308,6 +328,13 @@ class RateSchedule:
         errors = validate_schedule(d)
         if errors:
             raise ScheduleError(errors)
+        try:
+            return cls._build(d)
+        except ValueError as exc:  # a value the validation let through but the builder refuses
+            raise ScheduleError([ScheduleProblem.of(exc)]) from None
+
+    @classmethod
+    def _build(cls, d: dict) -> "RateSchedule":
         rules = []
         for r in d["rules"]:
             items = tuple(Item._from_dict(i) for i in r.get("items", ()))
@@ -328,157 +355,331 @@ class RateSchedule:
         )
 
 
-def validate_schedule(d: Any) -> list[str]:
-    """Check a schedule dict; return human-readable errors (empty list = valid)."""
-    errs: list[str] = []
-    if not isinstance(d, dict):
-        return ["schedule must be a table/object"]
+# ------------------------------------------------------------------------------ validation messages
 
-    def check(cond: bool, msg: str) -> bool:
+_KIND_ZH = {"individual": "个人", "organization": "单位"}
+_CAT_ZH = {"residential": "住宅", "non_residential": "非住宅"}
+
+
+class _Where(NamedTuple):
+    """Where a problem is, in both languages ("rule r item vat" / "规则 r 的税目 vat")."""
+    en: str
+    zh: str
+
+    def part(self, en: str, zh: str) -> "_Where":
+        """A place inside this one; in Chinese a space separates a trailing id from the next word."""
+        return _Where(f"{self.en} {en}", self.zh + (" " if self.zh[-1:].isascii() else "") + zh)
+
+    def problem(self, en: str, zh: str) -> ScheduleProblem:
+        return _P(f"{self.en}: {en}", f"{self.zh}：{zh}")
+
+    def wrap(self, exc: ValueError, key: str | None = None) -> ScheduleProblem:
+        """A problem of a helper (``ValueError(ScheduleProblem)``), prefixed with the place (and key)."""
+        p = ScheduleProblem.of(exc)
+        if key:
+            return self.problem(f"{key}: {p.en}", f"{key}：{p.zh}")
+        return self.problem(p.en, p.zh)
+
+
+def validate_schedule(d: Any) -> list[str]:
+    """Check a schedule dict; return human-readable errors (empty list = valid).
+
+    Each error is a :class:`~fees.errors.ScheduleProblem`: it equals the English message and carries
+    the Chinese one (``.zh``, ``.text(lang)``).
+    """
+    errs: list[ScheduleProblem] = []
+    if not isinstance(d, dict):
+        return [_P("schedule must be a table/object", "税率表必须是一个表（TOML 表或 JSON 对象）")]
+
+    def check(cond: bool, en: str, zh: str, where: _Where | None = None) -> bool:
         if not cond:
-            errs.append(msg)
+            errs.append(where.problem(en, zh) if where is not None else _P(en, zh))
         return cond
 
     sid = d.get("id")
-    check(isinstance(sid, str) and bool(_SLUG.match(sid)), f"id must be a slug (a-z, 0-9, - _ .), got {sid!r}")
+    check(isinstance(sid, str) and bool(_SLUG.match(sid)), f"id must be a slug (a-z, 0-9, - _ .), got {sid!r}",
+          f"id 须为标识符（小写字母 a-z、数字 0-9 及 - _ .，以字母或数字开头，至多 64 个字符），实际为 {sid!r}")
     v = d.get("version")
-    check(isinstance(v, int) and not isinstance(v, bool) and v >= 1, f"version must be an integer >= 1, got {v!r}")
+    check(isinstance(v, int) and not isinstance(v, bool) and v >= 1, f"version must be an integer >= 1, got {v!r}",
+          f"version 须为不小于 1 的整数，实际为 {v!r}")
     for k in ("title_zh", "title_en"):
-        check(isinstance(d.get(k), str) and d.get(k, "").strip() != "", f"{k} is required")
+        check(isinstance(d.get(k), str) and d.get(k, "").strip() != "", f"{k} is required", f"{k} 为必填项，不能为空")
     ef = et = None
     try:
         ef = _parse_date(d.get("effective_from"))
     except ValueError as e:
-        errs.append(f"effective_from: {e}")
+        p = ScheduleProblem.of(e)
+        errs.append(_P(f"effective_from: {p.en}", f"effective_from（生效日期）：{p.zh}"))
     if d.get("effective_to") is not None:
         try:
             et = _parse_date(d.get("effective_to"))
         except ValueError as e:
-            errs.append(f"effective_to: {e}")
+            p = ScheduleProblem.of(e)
+            errs.append(_P(f"effective_to: {p.en}", f"effective_to（截止日期）：{p.zh}"))
     if ef and et:
-        check(et >= ef, "effective_to must not be before effective_from")
+        check(et >= ef, "effective_to must not be before effective_from",
+              f"effective_to（截止日期 {et.isoformat()}）不能早于 effective_from（生效日期 {ef.isoformat()}）")
     mode = d.get("mode")
-    check(mode in MODES, f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-    check(isinstance(d.get("sample", False), bool), "sample must be true or false")
+    check(mode in MODES, f"mode must be one of {', '.join(MODES)}, got {mode!r}",
+          f"mode 须为 itemised（分项征收）或 comprehensive（综合征收），实际为 {mode!r}")
+    check(isinstance(d.get("sample", False), bool), "sample must be true or false", "sample 须为 true 或 false")
     pr = d.get("priority", 0)
-    check(isinstance(pr, int) and not isinstance(pr, bool), f"priority must be an integer, got {pr!r}")
+    check(isinstance(pr, int) and not isinstance(pr, bool), f"priority must be an integer, got {pr!r}",
+          f"priority 须为整数，实际为 {pr!r}")
     um = d.get("use_mapping", {}) or {}
-    if check(isinstance(um, dict), "use_mapping must be a table"):
+    if check(isinstance(um, dict), "use_mapping must be a table", "use_mapping 须为一个表（用途 = 类别）"):
         for use, cat in um.items():
-            check(use in USES, f"use_mapping: unknown use {use!r}")
-            check(cat in CATEGORIES, f"use_mapping[{use}]: category must be residential or non_residential, got {cat!r}")
+            check(use in USES, f"use_mapping: unknown use {use!r} (known: {', '.join(USES)})",
+                  f"use_mapping 中有未知的用途 {use!r}（可用的用途：{', '.join(USES)}）")
+            check(cat in CATEGORIES,
+                  f"use_mapping[{use}]: category must be residential or non_residential, got {cat!r}",
+                  f"use_mapping 中 {use} 的类别须为 residential（住宅）或 non_residential（非住宅），实际为 {cat!r}")
     rules = d.get("rules")
-    if not check(isinstance(rules, list) and len(rules) > 0, "rules: at least one rule is required"):
+    if not check(isinstance(rules, list) and len(rules) > 0, "rules: at least one rule is required",
+                 "rules：至少需要一条规则"):
         return errs
     seen_ids, seen_sel = set(), set()
     for n, r in enumerate(rules, 1):
-        where = f"rule {n}"
-        if not check(isinstance(r, dict), f"{where} must be a table"):
+        where = _Where(f"rule {n}", f"第 {n} 条规则")
+        if not check(isinstance(r, dict), f"{where.en} must be a table", f"{where.zh}必须是一个表"):
             continue
         rid = r.get("id")
-        if check(isinstance(rid, str) and bool(_SLUG.match(rid)), f"{where}: id must be a slug, got {rid!r}"):
-            where = f"rule {rid}"
-            check(rid not in seen_ids, f"{where}: duplicate rule id")
+        if check(isinstance(rid, str) and bool(_SLUG.match(rid)), f"id must be a slug, got {rid!r}",
+                 f"id 须为标识符（小写字母 a-z、数字 0-9 及 - _ .），实际为 {rid!r}", where):
+            where = _Where(f"rule {rid}", f"规则 {rid}")
+            check(rid not in seen_ids, "duplicate rule id", f"规则 id {rid} 重复", where)
             seen_ids.add(rid)
         lk, cat = r.get("landlord_kind"), r.get("category")
-        check(lk in LANDLORD_KINDS, f"{where}: landlord_kind must be individual or organization, got {lk!r}")
-        check(cat in CATEGORIES, f"{where}: category must be residential or non_residential, got {cat!r}")
-        check((lk, cat) not in seen_sel, f"{where}: another rule already covers {lk}/{cat}")
-        seen_sel.add((lk, cat))
-        codes: list[str] = []
+        check(lk in LANDLORD_KINDS, f"landlord_kind must be individual or organization, got {lk!r}",
+              f"landlord_kind 须为 individual（个人）或 organization（单位），实际为 {lk!r}", where)
+        check(cat in CATEGORIES, f"category must be residential or non_residential, got {cat!r}",
+              f"category 须为 residential（住宅）或 non_residential（非住宅），实际为 {cat!r}", where)
+        if lk in LANDLORD_KINDS and cat in CATEGORIES:
+            check((lk, cat) not in seen_sel, f"another rule already covers {lk}/{cat}",
+                  f"已有另一条规则适用于 {lk}/{cat}（{_KIND_ZH[lk]}出租{_CAT_ZH[cat]}）", where)
+            seen_sel.add((lk, cat))
         if mode == "itemised":
             items = r.get("items")
-            check(not r.get("bands"), f"{where}: bands are only for comprehensive schedules")
-            if check(isinstance(items, list) and len(items) > 0, f"{where}: items are required"):
+            check(not r.get("bands"), "bands are only for comprehensive schedules",
+                  "bands（档次）只用于综合征收的税率表（mode = \"comprehensive\"）", where)
+            if check(isinstance(items, list) and len(items) > 0, "items are required",
+                     "items（税目）为必填项，至少列出一个税目", where):
+                codes: list[str] = []
                 for i in items:
                     errs.extend(_validate_item(i, where))
                     if isinstance(i, dict):
-                        codes.append(i.get("code"))
-                check(len(codes) == len(set(codes)), f"{where}: duplicate item codes")
-                bases = {i.get("code"): i.get("base") for i in items if isinstance(i, dict)}
+                        c = i.get("code")
+                        codes.append(c if isinstance(c, str) else repr(c))
+                dups = sorted({c for c in codes if codes.count(c) > 1})
+                check(not dups, "duplicate item codes", f"税目代码（code）重复：{', '.join(dups)}", where)
+                bases = {i.get("code"): i.get("base") for i in items
+                         if isinstance(i, dict) and isinstance(i.get("code"), str)}
                 if any(b == "vat" for b in bases.values()):
-                    check(bases.get("vat") == "rent_ex_vat", f"{where}: items based on the VAT need a 'vat' item with base rent_ex_vat")
+                    check(bases.get("vat") == "rent_ex_vat",
+                          "items based on the VAT need a 'vat' item with base rent_ex_vat",
+                          "有以增值税为计税依据（base = \"vat\"）的税目，须同时有一个 base 为 rent_ex_vat 的 vat 税目",
+                          where)
         elif mode == "comprehensive":
-            check(not r.get("items"), f"{where}: items are only for itemised schedules")
+            check(not r.get("items"), "items are only for itemised schedules",
+                  "items（税目）只用于分项征收的税率表（mode = \"itemised\"）", where)
             bands = r.get("bands")
-            codes = ["comprehensive"]
-            if check(isinstance(bands, list) and len(bands) > 0, f"{where}: bands are required (one band without up_to_fen for a flat rate)"):
+            if check(isinstance(bands, list) and len(bands) > 0,
+                     "bands are required (one band without up_to_fen for a flat rate)",
+                     "bands（档次）为必填项（统一税率时写一个不带 up_to_fen 的档次）", where):
                 prev = -1
                 for k, b in enumerate(bands, 1):
-                    if not check(isinstance(b, dict), f"{where} band {k} must be a table"):
+                    bw = where.part(f"band {k}", f"的第 {k} 档")
+                    if not check(isinstance(b, dict), f"{bw.en} must be a table", f"{bw.zh}必须是一个表"):
                         continue
                     try:
                         parse_rate(b.get("rate"))
                     except ValueError as e:
-                        errs.append(f"{where} band {k}: {e}")
+                        errs.append(bw.wrap(e, "rate"))
                     up = b.get("up_to_fen")
                     if k == len(bands):
-                        check(up is None, f"{where}: the last band must have no up_to_fen (it covers every higher rent)")
+                        check(up is None, "the last band must have no up_to_fen (it covers every higher rent)",
+                              "最后一档不能写 up_to_fen（它适用于更高的所有租金）", where)
                     elif check(isinstance(up, int) and not isinstance(up, bool) and up >= 0,
-                               f"{where} band {k}: up_to_fen must be an integer number of fen"):
-                        check(up > prev, f"{where} band {k}: up_to_fen must ascend")
+                               "up_to_fen must be an integer number of fen",
+                               f"up_to_fen 须为非负整数（单位：分，含本数），实际为 {up!r}", bw):
+                        check(up > prev, "up_to_fen must ascend",
+                              f"up_to_fen 须逐档递增，应大于上一档的 {prev}", bw)
                         prev = up
-        for k, x in enumerate(r.get("reductions", []) or [], 1):
-            w = f"{where} reduction {k}"
-            if not check(isinstance(x, dict), f"{w} must be a table"):
+        reductions = r.get("reductions", []) or []
+        if not check(isinstance(reductions, list), "reductions must be a list of tables",
+                     "reductions（减免）须为表的数组（[[...reductions]]）", where):
+            continue
+        for k, x in enumerate(reductions, 1):
+            w = where.part(f"reduction {k}", f"的第 {k} 项减免（reductions）")
+            if not check(isinstance(x, dict), f"{w.en} must be a table", f"{w.zh}必须是一个表"):
                 continue
             its = x.get("items")
-            if check(isinstance(its, list) and its, f"{w}: items are required"):
+            if check(isinstance(its, list) and bool(its), "items are required",
+                     "items 为必填项，列出减免适用的税目代码", w):
                 for c in its:
-                    check(c in ITEM_CODES, f"{w}: unknown item {c!r}")
+                    check(c in ITEM_CODES, f"unknown item {c!r}", f"items 中有未知的税目代码 {c!r}", w)
             try:
                 _parse_percent(x.get("percent"))
             except ValueError as e:
-                errs.append(f"{w}: {e}")
-            try:
-                a, b = _parse_date(x.get("from")), _parse_date(x.get("to"))
-                check(a <= b, f"{w}: 'to' is before 'from'")
-            except ValueError as e:
-                errs.append(f"{w}: {e}")
+                errs.append(w.wrap(e))
+            a = b = None
+            for key, label in (("from", "起始日期"), ("to", "截止日期")):
+                try:
+                    day = _parse_date(x.get(key))
+                except ValueError as e:
+                    p = ScheduleProblem.of(e)
+                    errs.append(w.problem(f"{key}: {p.en}", f"{key}（{label}）：{p.zh}"))
+                else:
+                    a, b = (day, b) if key == "from" else (a, day)
+            if a is not None and b is not None:
+                check(a <= b, "'to' is before 'from'",
+                      f"to（截止日期 {b.isoformat()}）早于 from（起始日期 {a.isoformat()}）", w)
     return errs
 
 
-def _validate_item(i: Any, where: str) -> list[str]:
+def validate_schedule_localized(d: Any, lang: str | None) -> list[str]:
+    """:func:`validate_schedule` in one language (``"zh"``, ``"zh_Hans_CN"``, ``"en"``...)."""
+    return [p.text(lang) for p in validate_schedule(d)]
+
+
+def _validate_item(i: Any, where: _Where | str) -> list[ScheduleProblem]:
+    if isinstance(where, str):
+        where = _Where(where, where)
     if not isinstance(i, dict):
-        return [f"{where}: each item must be a table"]
-    errs = []
+        return [where.problem("each item must be a table", "每个税目（items）都必须是一个表")]
+    errs: list[ScheduleProblem] = []
     code = i.get("code")
-    w = f"{where} item {code}"
+    w = where.part(f"item {code}", f"的税目 {code}")
     if code not in ITEM_CODES or code == "comprehensive":
-        errs.append(f"{where}: unknown item code {code!r}")
-    if i.get("base") not in BASE_KINDS:
-        errs.append(f"{w}: base must be one of {', '.join(BASE_KINDS)}, got {i.get('base')!r}")
+        known = ", ".join(c for c in ITEM_CODES if c != "comprehensive")
+        errs.append(where.problem(f"unknown item code {code!r} (known: {known})",
+                                  f"未知的税目代码（code）{code!r}（可用的代码：{known}）"))
+    base = i.get("base")
+    if base not in BASE_KINDS:
+        errs.append(w.problem(f"base must be one of {', '.join(BASE_KINDS)}, got {base!r}",
+                              f"base（计税依据）须为 {', '.join(BASE_KINDS)} 之一，实际为 {base!r}"))
     for k in ("rate", "assessed_rate", "percent_deduction"):
         if k in i and i[k] is not None:
             try:
-                parse_rate(i[k], cap=not (k == "rate" and i.get("base") == "area"))
+                parse_rate(i[k], cap=not (k == "rate" and base == "area"))
             except ValueError as e:
-                errs.append(f"{w}: {k}: {e}")
+                errs.append(w.wrap(e, k))
     if "rate" not in i and not i.get("exempt"):
-        errs.append(f"{w}: rate is required")
+        errs.append(w.problem("rate is required", "rate（税率）为必填项（免征的税目写 exempt = true）"))
     for k in ("exempt_up_to_monthly_rent_fen", "min_fen", "fixed_deduction_fen", "deduction_threshold_fen"):
         if i.get(k) is not None:
             val = i[k]
             if isinstance(val, bool) or not isinstance(val, int) or val < 0:
-                errs.append(f"{w}: {k} must be a non-negative integer number of fen")
+                errs.append(w.problem(f"{k} must be a non-negative integer number of fen",
+                                      f"{k} 须为非负整数（单位：分），实际为 {val!r}"))
     if "exempt" in i and not isinstance(i["exempt"], bool):
-        errs.append(f"{w}: exempt must be true or false")
-    for c in i.get("deduct_items", ()) or ():
+        errs.append(w.problem("exempt must be true or false", "exempt 须为 true 或 false"))
+    deduct = i.get("deduct_items", ()) or ()
+    if not isinstance(deduct, (list, tuple)):
+        errs.append(w.problem("deduct_items must be a list of item codes",
+                              "deduct_items 须为税目代码的列表，如 [\"vat\", \"property_tax\"]"))
+        deduct = ()
+    for c in deduct:
         if c not in ITEM_CODES:
-            errs.append(f"{w}: deduct_items: unknown item {c!r}")
+            errs.append(w.problem(f"deduct_items: unknown item {c!r}", f"deduct_items 中有未知的税目代码 {c!r}"))
     if "vat_divisor" in i:
+        raw = i["vat_divisor"]
         try:
-            if Decimal(str(i["vat_divisor"])) < 1:
-                errs.append(f"{w}: vat_divisor must be >= 1")
+            dv = Decimal(str(raw)) if not isinstance(raw, (bool, list, dict)) else Decimal("NaN")
+            if not dv.is_finite():
+                raise InvalidOperation
+            if dv < 1:
+                errs.append(w.problem("vat_divisor must be >= 1", f"vat_divisor 不能小于 1，实际为 {raw!r}"))
         except InvalidOperation:
-            errs.append(f"{w}: vat_divisor is not a number")
+            errs.append(w.problem("vat_divisor is not a number",
+                                  f"vat_divisor 不是有效的数字（应写作 \"1.05\"），实际为 {raw!r}"))
     return errs
 
 
+# ---------------------------------------------------------------------------------- syntax errors
+
+_TOML_AT = re.compile(r"^(?P<msg>.*?)\s*\(at (?:line (?P<line>\d+), column (?P<col>\d+)|end of document)\)\s*$", re.S)
+_TOML_MSG_ZH: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(a), b) for a, b in (
+    (r"^Invalid value$", "无效的值（文字须加引号，如 \"1.5%\"；日期写作 2024-01-01）"),
+    (r"^Invalid statement$", "无效的语句"),
+    (r"^Expected newline or end of document after a statement$", "此处应换行（一行只写一个键值对；也可能是值的写法有误）"),
+    (r"^Expected '=' after a key in a key/value pair$", "键之后缺少 '='"),
+    (r"^Expected '\]' at the end of a table declaration$", "表头末尾缺少 ']'"),
+    (r"^Expected '\]\]' at the end of an array declaration$", "表数组头末尾缺少 ']]'"),
+    (r"^Expected (?P<x>.+)$", "缺少 {x}"),
+    (r"^Found invalid character (?P<x>.+)$", "出现无效字符 {x}"),
+    (r"^Cannot declare (?P<x>.+) twice$", "不能重复声明 {x}"),
+    (r"^Cannot overwrite a value$", "不能覆盖已定义的值（同一个键写了两次？）"),
+    (r"^Cannot mutate immutable namespace (?P<x>.+)$", "不能修改已定义的表 {x}"),
+    (r"^Cannot redefine namespace (?P<x>.+)$", "不能重新定义表 {x}"),
+    (r"^Invalid initial character for a key part$", "键的首字符无效"),
+    (r"^Unclosed array$", "数组未闭合（缺少 ']' 或逗号）"),
+    (r"^Duplicate inline table key (?P<x>.+)$", "内联表中的键 {x} 重复"),
+    (r"^Unclosed inline table$", "内联表未闭合（缺少 '}' 或逗号）"),
+    (r"^Unescaped '\\\\' in a string$", "字符串中有未转义的 '\\'"),
+    (r"^Invalid hex value$", "无效的十六进制值"),
+    (r"^Escaped character is not a Unicode scalar value$", "转义字符不是有效的 Unicode 字符"),
+    (r"^Unterminated string$", "字符串未结束（缺少引号）"),
+    (r"^Illegal character (?P<x>.+)$", "非法字符 {x}"),
+    (r"^Invalid date or datetime$", "无效的日期或时间"),
+))
+
+_JSON_MSG_ZH = {
+    "Expecting value": "此处应为一个值（文字须加双引号）",
+    "Expecting property name enclosed in double quotes": "此处应为用双引号括起的键名（最后一项之后不能有逗号）",
+    "Expecting ',' delimiter": "缺少逗号 ','",
+    "Expecting ':' delimiter": "缺少冒号 ':'",
+    "Unterminated string starting at": "字符串未结束（缺少双引号）",
+    "Invalid control character at": "字符串中有无效的控制字符（如换行）",
+    "Invalid \\escape": "无效的转义字符 '\\'",
+    "Invalid \\uXXXX escape": "无效的 \\uXXXX 转义",
+    "Extra data": "JSON 对象结束后还有多余的内容",
+}
+
+
+def _toml_msg_zh(msg: str) -> str:
+    for pattern, zh in _TOML_MSG_ZH:
+        m = pattern.match(msg)
+        if m:
+            return zh.replace("{x}", m.group("x")) if "x" in m.groupdict() else zh
+    return msg
+
+
+def toml_problem(exc: tomllib.TOMLDecodeError) -> ScheduleProblem:
+    """A TOML syntax error as a problem with the line and column
+    ("TOML 格式错误（第 3 行第 5 列）：无效的值..." / "TOML syntax error (line 3, column 5): Invalid value")."""
+    text = str(exc)
+    m = _TOML_AT.match(text)
+    msg = m.group("msg") if m else text
+    zh = _toml_msg_zh(msg)
+    if m and m.group("line"):
+        line, col = m.group("line"), m.group("col")
+        return _P(f"TOML syntax error (line {line}, column {col}): {msg}", f"TOML 格式错误（第 {line} 行第 {col} 列）：{zh}")
+    if m:
+        return _P(f"TOML syntax error (at the end of the text): {msg}", f"TOML 格式错误（文本末尾）：{zh}")
+    return _P(f"TOML syntax error: {msg}", f"TOML 格式错误：{zh}")
+
+
+def json_problem(exc: json.JSONDecodeError) -> ScheduleProblem:
+    """A JSON syntax error as a problem with the line and column ("JSON 格式错误（第 2 行第 1 列）：...")."""
+    zh = _JSON_MSG_ZH.get(exc.msg, exc.msg)
+    return _P(f"JSON syntax error (line {exc.lineno}, column {exc.colno}): {exc.msg}",
+              f"JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列）：{zh}")
+
+
 def schedules_from_toml(text: str) -> list[RateSchedule]:
-    """Parse TOML text holding one schedule (top-level keys) or several (``[[schedule]]``)."""
-    data = tomllib.loads(text)
+    """Parse TOML text holding one schedule (top-level keys) or several (``[[schedule]]``).
+
+    Raises :class:`ScheduleError` (a ``ValueError``), also for a TOML syntax error (its problem gives
+    the line and column, see :func:`toml_problem`)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScheduleError([toml_problem(exc)]) from exc
     raw = data["schedule"] if "schedule" in data else [data]
+    if not isinstance(raw, list):
+        raise ScheduleError([_P("schedule must be an array of tables ([[schedule]])",
+                                "schedule 须为表数组（每个税率表以 [[schedule]] 开头）")])
     out = []
     for d in raw:
         out.append(RateSchedule.from_dict(d))

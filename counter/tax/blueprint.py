@@ -34,7 +34,8 @@ def _labels():
 
 
 def _schedule_errors(exc: services.ScheduleTextError) -> list[str]:
-    return [_("The schedule is not valid: %(error)s", error=e) for e in exc.errors]
+    """The problems of the schedule text in the UI language (the engine words them in both)."""
+    return [_("The schedule is not valid: %(error)s", error=e) for e in exc.messages(locale_code())]
 
 
 # ----------------------------------------------------------------------------------- schedules
@@ -124,7 +125,12 @@ def activate(vid):
     if not v.is_draft:
         flash(_("Only a draft can be activated."), "error")
         return redirect(url_for("tax.version", vid=v.id))
-    old = services.activate_version(v)
+    try:
+        old = services.activate_version(v)
+    except services.ScheduleTextError as exc:  # a draft stored before a rule was tightened
+        for message in _schedule_errors(exc):
+            flash(message, "error")
+        return redirect(url_for("tax.version", vid=v.id))
     if old is not None:
         flash(_("%(new)s is now active; %(old)s is retired.", new=v.label, old=old.label), "success")
     else:

@@ -41,11 +41,16 @@ class VersionFrozen(TaxError):
 
 
 class ScheduleTextError(TaxError):
-    """The schedule text could not be parsed or validated; ``errors`` lists the problems."""
+    """The schedule text could not be parsed or validated; ``errors`` lists the problems
+    (:class:`fees.ScheduleProblem`: the English text, with the Chinese in ``.zh``); :meth:`messages`
+    gives them in the user's language."""
 
     def __init__(self, errors: list[str]):
-        self.errors = list(errors)
+        self.errors = [fees.ScheduleProblem.of(e) for e in errors]
         super().__init__("; ".join(self.errors))
+
+    def messages(self, lang: str | None) -> list[str]:
+        return [e.text(lang) for e in self.errors]
 
 
 # --------------------------------------------------------------------------------------- helpers
@@ -177,7 +182,7 @@ def parse_schedule_text(text: str) -> dict:
     """JSON (starting with ``{``) or TOML text -> a schedule dict; raises :class:`ScheduleTextError`."""
     text = (text or "").strip()
     if not text:
-        raise ScheduleTextError(["empty"])
+        raise ScheduleTextError([fees.ScheduleProblem("the schedule text is empty", "税率表内容为空")])
     try:
         if text.startswith("{"):
             d = json.loads(text)
@@ -185,12 +190,17 @@ def parse_schedule_text(text: str) -> dict:
             d = tomllib.loads(text)
             if "schedule" in d and isinstance(d["schedule"], list):
                 if len(d["schedule"]) != 1:
-                    raise ScheduleTextError(["exactly one schedule is expected"])
+                    n = len(d["schedule"])
+                    raise ScheduleTextError([fees.ScheduleProblem(
+                        f"exactly one schedule is expected, the text has {n}",
+                        f"只能填写一个税率表，文本中有 {n} 个（[[schedule]]）")])
                 d = d["schedule"][0]
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ScheduleTextError([str(exc)]) from None
+    except json.JSONDecodeError as exc:
+        raise ScheduleTextError([fees.json_problem(exc)]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScheduleTextError([fees.toml_problem(exc)]) from None
     if not isinstance(d, dict):
-        raise ScheduleTextError(["schedule must be a table/object"])
+        raise ScheduleTextError([fees.validate_schedule(d)[0]])
     return d
 
 
@@ -206,8 +216,11 @@ def _validated(d: dict) -> fees.RateSchedule:
         raise ScheduleTextError(errors)
     try:
         return fees.RateSchedule.from_dict(d)
+    except fees.ScheduleError as exc:
+        raise ScheduleTextError(exc.problems) from None
     except (fees.FeesError, ValueError, KeyError, TypeError) as exc:
-        raise ScheduleTextError([str(exc)]) from None
+        raise ScheduleTextError([fees.ScheduleProblem(f"the schedule cannot be read: {exc}",
+                                                      f"无法读取税率表：{exc}")]) from None
 
 
 def _apply(v: RateScheduleVersion, sched: fees.RateSchedule) -> None:
@@ -251,7 +264,9 @@ def update_draft(v: RateScheduleVersion, text: str, note: str | None = None) -> 
         raise VersionFrozen(f"{v.label} is {v.status}: only drafts can change; create a new version")
     d = parse_schedule_text(text)
     if d.get("id") != v.schedule_id:
-        raise ScheduleTextError([f"id must stay {v.schedule_id!r} (create a new version for another id)"])
+        raise ScheduleTextError([fees.ScheduleProblem(
+            f"id must stay {v.schedule_id!r} (create a new version for another id)",
+            f"id 必须保持为 {v.schedule_id!r}（如需使用其他 id，请新建版本）")])
     d["version"] = v.version
     sched = _validated(d)
     before = _snap(v) | {"data": v.data}

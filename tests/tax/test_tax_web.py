@@ -116,6 +116,69 @@ def test_invalid_schedule_text_gives_field_errors_and_saves_nothing(admin_client
     assert _count_versions() == n
 
 
+def _field_errors(html):
+    """The messages listed under the schedule text field."""
+    import html as htmllib
+
+    block = re.search(r'<ul class="errors" id="text-errors">(.*?)</ul>', html, re.S)
+    assert block, "no field-level errors under the text field"
+    return [htmllib.unescape(m) for m in re.findall(r"<li>(.*?)</li>", block.group(1), re.S)]
+
+
+def test_schedule_errors_are_in_the_chinese_ui_language(admin_client):
+    v1 = _active("itemised-2023-01")
+    n = _count_versions()
+    d = json.loads(services.version_text(v1))
+    d["effective_to"] = "2000-01-01"
+    d["rules"][0]["items"][0]["rate"] = 0.05
+    resp = admin_client.post(f"/tax/schedules/{v1.id}/new", data={"text": json.dumps(d), "note": ""})
+    assert resp.status_code == 422
+    errors = _field_errors(resp.get_data(as_text=True))
+    assert any(e.startswith("税率表有误：effective_to（截止日期 2000-01-01）不能早于 effective_from") for e in errors)
+    code = d["rules"][0]["items"][0]["code"]
+    assert any(f"规则 individual-residential 的税目 {code}：rate：税率须写成带引号的字符串" in e for e in errors), errors
+    assert not any("must" in e or "rule " in e for e in errors), errors  # no English left
+    # a TOML syntax error: Chinese, with the line and column
+    resp = admin_client.post(f"/tax/schedules/{v1.id}/new", data={"text": 'id = "x"\nversion = 1\nmode = itemised\n'})
+    assert resp.status_code == 422
+    assert _field_errors(resp.get_data(as_text=True)) == [
+        '税率表有误：TOML 格式错误（第 3 行第 8 列）：无效的值（文字须加引号，如 "1.5%"；日期写作 2024-01-01）']
+    # a JSON syntax error
+    resp = admin_client.post(f"/tax/schedules/{v1.id}/new", data={"text": '{"id": "x",\n}'})
+    assert resp.status_code == 422
+    (error,) = _field_errors(resp.get_data(as_text=True))
+    assert error.startswith("税率表有误：JSON 格式错误（第 2 行第 1 列）：")
+    db.session.expire_all()
+    assert _count_versions() == n
+
+
+def test_schedule_errors_are_in_the_english_ui_language(admin_client):
+    admin_client.post("/locale", data={"locale": "en", "next": "/tax/schedules"})
+    v1 = _active("itemised-2023-01")
+    bad = _text_with_property_tax(v1, "150%")
+    resp = admin_client.post(f"/tax/schedules/{v1.id}/new", data={"text": bad, "note": ""})
+    assert resp.status_code == 422
+    errors = _field_errors(resp.get_data(as_text=True))
+    assert errors == ["The schedule is not valid: rule individual-residential item property_tax: rate: "
+                      "rate out of range 0..100 %: '150%'"]
+    resp = admin_client.post(f"/tax/schedules/{v1.id}/new", data={"text": 'id = "x"\nversion 1\n'})
+    assert resp.status_code == 422
+    assert _field_errors(resp.get_data(as_text=True)) == [
+        "The schedule is not valid: TOML syntax error (line 2, column 9): Expected '=' after a key in a key/value pair"]
+
+
+def test_editing_a_draft_reports_a_changed_id_in_chinese(admin_client):
+    v1 = _active("itemised-2023-01")
+    draft = services.create_version(services.version_text(v1))
+    db.session.commit()
+    d = json.loads(services.version_text(draft))
+    d["id"] = "another-id"
+    resp = admin_client.post(f"/tax/schedules/{draft.id}/edit", data={"text": json.dumps(d), "note": ""})
+    assert resp.status_code == 422
+    assert _field_errors(resp.get_data(as_text=True)) == [
+        "税率表有误：id 必须保持为 'itemised-2023-01'（如需使用其他 id，请新建版本）"]
+
+
 def test_admin_edits_and_discards_a_draft(admin_client):
     v1 = _active("itemised-2023-01")
     draft = services.create_version(_text_with_property_tax(v1, "5%"), based_on=v1)
