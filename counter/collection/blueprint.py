@@ -33,6 +33,10 @@ def init_app(app):
     register_nav(app, "collection.day_close", _l("Day close"), "dayclose.close", order=30)
     app.cli.add_command(ledger_cli)
     app.jinja_env.globals.setdefault("method_label", method_label)
+    from counter.collection.demo import seed_demo_collections
+    from counter.demo import register_seeder
+
+    register_seeder(app, seed_demo_collections)
 
 
 # --- collect -----------------------------------------------------------------------------------------
