@@ -541,9 +541,10 @@ def verification_counts(ids) -> dict[int, int]:
 
 
 def public_facts(doc: PrintedDocument) -> dict:
-    """What the public page shows: kind, number, the ORIGINAL issue date, status, the masked holder, the
-    lease term, and for lease proofs the address, house code and use that are printed on the paper anyway.
-    No ID numbers, phones, rents or names in clear."""
+    """What the public page shows — masked facts only: kind, number, the ORIGINAL issue date, status, the
+    masked holder, the lease term and use, and for lease proofs the building address without the room and
+    the house code with its 6-digit unit part masked (enough to compare with the paper, not to locate a
+    home). No ID numbers, phones, rents or names in clear."""
     status, reason = document_status(doc)
     with unrestricted():
         street = _street(doc.street_id)
@@ -554,8 +555,9 @@ def public_facts(doc: PrintedDocument) -> dict:
                  "use": None, "registration_number": None, "period": doc.period}
         if doc.kind in LEASE_KINDS and doc.lease is not None:
             lease = doc.lease
-            facts.update(lease_start=lease.start_date, lease_end=lease.end_date, address=lease.premises.full_address,
-                         house_code=lease.premises.house_code, use=lease.lease_use,
+            code = lease.premises.house_code
+            facts.update(lease_start=lease.start_date, lease_end=lease.end_date, address=lease.premises.address,
+                         house_code=(code[:-6] + "******") if code else None, use=lease.lease_use,
                          registration_number=lease.registration_number)
         elif doc.kind == "receipt" and doc.receipt is not None:
             facts.update(registration_number=doc.receipt.receipt_number)

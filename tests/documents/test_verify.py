@@ -50,7 +50,10 @@ def test_public_page_valid_then_void_after_cancellation(app, clerk_client, lease
     assert "有效" in html and doc.doc_number in html and "房屋租赁信息" in html
     assert "李*" in html and "李娜" not in html  # the holder masked
     assert lease_a.tenants[0].party.id_number not in html and "13900139000" not in html
-    assert lease_a.premises.full_address in html and "学位申请" in html and "福田区南园街道房屋租赁管理所" in html
+    assert "学位申请" in html and "福田区南园街道房屋租赁管理所" in html
+    # only masked facts: the building address without the room, the house code without its unit part
+    assert lease_a.premises.address in html and lease_a.premises.full_address not in html
+    assert lease_a.premises.house_code not in html and lease_a.premises.house_code[:-6] + "******" in html
     assert _checks(doc) == 1
 
     cancel_filing(lease_a, "虚假登记")
