@@ -122,18 +122,23 @@ def version(lease_id: int, version: int):
 def amend(lease_id: int):
     lease = get_or_404(Lease, lease_id)
     form = AmendForm()
+    overlaps = []
     if request.method == "GET":
         form.fill_from(lease)
     elif form.validate_on_submit():
         changes = {k: v for k, v in form.terms().items() if k in AMENDABLE}
         try:
-            amend_lease(lease, changes, form.reason.data)
+            amend_lease(lease, changes, form.reason.data, confirm_overlap=form.confirm_overlap.data)
+        except OverlapError as exc:
+            overlaps = exc.overlaps
+            apply_errors(form, {"confirm_overlap": exc.messages()})
         except LeaseError as exc:
             apply_errors(form, exc.errors)
         else:
             flash(_("Lease amended (version %(version)s).", version=lease.version), "success")
             return redirect(url_for("leases.view", lease_id=lease.id))
-    return render_template("leases/amend.html", form=form, lease=lease), _status(request.method == "POST", False)
+    return render_template("leases/amend.html", form=form, lease=lease, overlaps=overlaps), \
+        _status(request.method == "POST", False)
 
 
 @bp.route("/<int:lease_id>/renew", methods=["GET", "POST"])

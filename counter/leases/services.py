@@ -427,9 +427,23 @@ AMENDABLE = ("lease_use", "rented_area_centi", "signing_date", "start_date", "en
              "deposit_fen", "payment_cycle", "is_sublease", "parties")
 
 
-def amend_lease(lease: Lease, changes: dict, reason: str) -> Lease:
+def _amend_overlaps(lease: Lease, start: date, end: date) -> list[Lease]:
+    """Other active leases of the property overlapping ``start``–``end``. The lease itself, the lease it
+    renews and its own renewals are not counted (registration of a renewal does not count its predecessor)."""
+    exclude = {lease.id}
+    if lease.previous_lease_id is not None:
+        exclude.add(lease.previous_lease_id)
+    return [o for o in overlapping_leases(lease.property_id, start, end, exclude=tuple(sorted(exclude)))
+            if o.previous_lease_id != lease.id]
+
+
+def amend_lease(lease: Lease, changes: dict, reason: str, *, confirm_overlap: bool = False) -> Lease:
     """变更: change rent, term, use, area or parties; the reason is required, the previous version is kept
-    in the event (``before``) and the lease's version goes up by one."""
+    in the event (``before``) and the lease's version goes up by one.
+
+    A changed term is checked for overlapping active leases on the same property like a registration:
+    :class:`OverlapError` unless ``confirm_overlap``; a confirmed overlap is recorded in ``overlap_note``
+    (so in the event's ``after``) and in the event's reason."""
     errors: dict[str, list[str]] = {}
     if not (reason or "").strip():
         errors["reason"] = [_("Enter the reason.")]
@@ -444,6 +458,14 @@ def amend_lease(lease: Lease, changes: dict, reason: str) -> Lease:
     errors.update(validate_input(merged, need_property=False))
     if errors:
         raise ValidationError(errors=errors)
+    overlap_note = None
+    if (merged.start_date, merged.end_date) != (lease.start_date, lease.end_date):
+        overlaps = _amend_overlaps(lease, merged.start_date, merged.end_date)
+        if overlaps:
+            if not confirm_overlap:
+                raise OverlapError(overlaps)  # before any change: nothing is flushed
+            overlap_note = _("Term amended although it overlaps %(codes)s (confirmed by the clerk).",
+                             codes=", ".join(o.registration_code for o in overlaps))
     before = snapshot(lease)
     for name in AMENDABLE:
         if name != "parties" and name in changes:
@@ -451,6 +473,8 @@ def amend_lease(lease: Lease, changes: dict, reason: str) -> Lease:
     if "parties" in changes or "is_sublease" in changes:
         _attach_parties(lease, merged.parties)
         db.session.flush()
+    if overlap_note is not None:
+        lease.overlap_note = overlap_note
     after_candidate = snapshot(lease)
     if {k: v for k, v in after_candidate.items() if k != "version"} == {k: v for k, v in before.items() if k != "version"}:
         raise ValidationError(errors={"": [_("Nothing was changed.")]})
@@ -458,6 +482,8 @@ def amend_lease(lease: Lease, changes: dict, reason: str) -> Lease:
     db.session.flush()
     after = snapshot(lease)
     reason = reason.strip()
+    if overlap_note is not None:
+        reason = f"{reason} · {overlap_note}"
     _event(lease, "amend", reason, before, after)
     _audit("lease.amend", lease, before, after, reason)
     return lease
