@@ -13,7 +13,7 @@ Public API (other modules use these names)::
     explain_variance(day_close, note) -> DayClose
     sign_day_close(day_close, supervisor) -> DayClose
     reopen_day(day_close, reason, *, actor=None) -> DayClose
-    verify_chain(street_id=None) -> list[ChainProblem]   # empty when every street's chain is intact
+    verify_chain(street_id=None) -> list[ChainProblem]   # empty when intact; the current scope's streets
     journal_summary(street_id, start, end) -> dict         # sums by item and by method, from the journal
     receipt_print_data(receipt) -> dict; day_close_print_data(day_close) -> dict
 
@@ -44,7 +44,7 @@ from sqlalchemy import func, select
 
 from counter.audit.service import record
 from counter.collection.models import (GENESIS_HASH, PAYMENT_METHODS, DayClose, JournalEntry, Receipt)
-from counter.core.scoping import unrestricted
+from counter.core.scoping import current_scope, unrestricted
 from counter.core.serials import SerialCounter, next_serial
 from counter.core.timeutil import business_today, to_local, utcnow
 from counter.extensions import db
@@ -514,46 +514,62 @@ class ChainProblem:
         return asdict(self)
 
 
-def verify_chain(street_id: int | None = None, batch: int = 5000) -> list[ChainProblem]:
+def verify_chain(street_id: int | None = None, batch: int = 10_000) -> list[ChainProblem]:
     """Recompute every street's chain; returns the first broken link of each broken street (empty: intact).
 
     Checks: seq runs 1, 2, 3 ... without gaps; each prev_hash equals the previous row's row_hash; each
     row_hash matches the row's fields; the street's journal serial counter is not ahead of the last row
-    (rows removed from the end)."""
+    (rows removed from the end).
+
+    Only the streets of the current scope are verified (a street outside it: :class:`PermissionError`);
+    the ``counter ledger verify`` command reads across streets on purpose, inside ``unrestricted()``.
+    Rows are streamed as plain columns (no ORM objects), ``batch`` rows per fetch."""
+    scope = current_scope()
     problems: list[ChainProblem] = []
-    with unrestricted():
-        if street_id is None:
-            streets = db.session.scalars(select(JournalEntry.street_id).distinct()
-                                         .order_by(JournalEntry.street_id)).all()
-            counters = db.session.scalars(select(SerialCounter.street_id).where(
-                SerialCounter.kind == "journal", SerialCounter.last_value > 0)).all()
-            streets = sorted(set(streets) | set(counters))
-        else:
-            streets = [street_id]
-        for sid in streets:
-            problem = _verify_street(sid, batch)
-            if problem is not None:
-                problems.append(problem)
+    if street_id is None:
+        rows_stmt = select(JournalEntry.street_id).distinct()
+        counters_stmt = select(SerialCounter.street_id).where(SerialCounter.kind == "journal",
+                                                              SerialCounter.last_value > 0)
+        if scope is not None:  # column selects: filter by the scope explicitly
+            rows_stmt = rows_stmt.where(JournalEntry.street_id.in_(scope))
+            counters_stmt = counters_stmt.where(SerialCounter.street_id.in_(scope))
+        streets = sorted(set(db.session.scalars(rows_stmt)) | set(db.session.scalars(counters_stmt)))
+    else:
+        if scope is not None and street_id not in scope:
+            raise PermissionError(f"street {street_id} is outside the current scope")
+        streets = [street_id]
+    for sid in streets:
+        problem = _verify_street(sid, batch)
+        if problem is not None:
+            problems.append(problem)
     return problems
 
 
+_CHAIN_COLUMNS = (JournalEntry.id, JournalEntry.row_hash, *(getattr(JournalEntry, name) for name in HASHED_FIELDS))
+
+
 def _verify_street(street_id: int, batch: int) -> ChainProblem | None:
+    """One street's chain, streamed in seq order as plain column tuples (server-side cursor on
+    PostgreSQL), each row hashed with :func:`row_hash` like when it was appended."""
     expected_seq, prev = 1, GENESIS_HASH
     last_seq = 0
-    while True:
-        rows = db.session.scalars(select(JournalEntry)
-                                  .where(JournalEntry.street_id == street_id, JournalEntry.seq >= expected_seq)
-                                  .order_by(JournalEntry.seq).limit(batch)).all()
-        if not rows:
-            break
-        for row in rows:
-            if row.seq != expected_seq:
-                return ChainProblem(street_id, expected_seq, row.id, "gap")
-            if row.prev_hash != prev:
-                return ChainProblem(street_id, row.seq, row.id, "prev_hash")
-            if entry_hash(row) != row.row_hash:
-                return ChainProblem(street_id, row.seq, row.id, "row_hash")
-            prev, last_seq, expected_seq = row.row_hash, row.seq, row.seq + 1
+    seq_at = 2 + HASHED_FIELDS.index("seq")
+    prev_at = 2 + HASHED_FIELDS.index("prev_hash")
+    stmt = (select(*_CHAIN_COLUMNS)
+            .where(JournalEntry.street_id == street_id, JournalEntry.seq >= 1)
+            .order_by(JournalEntry.seq)
+            .execution_options(yield_per=batch))
+    # Core execution on the session's connection: the street is filtered explicitly above
+    with db.session.connection().execute(stmt) as result:
+        for row in result:
+            row_id, stored_hash, seq = row[0], row[1], row[seq_at]
+            if seq != expected_seq:
+                return ChainProblem(street_id, expected_seq, row_id, "gap")
+            if row[prev_at] != prev:
+                return ChainProblem(street_id, seq, row_id, "prev_hash")
+            if row_hash(dict(zip(HASHED_FIELDS, row[2:]))) != stored_hash:
+                return ChainProblem(street_id, seq, row_id, "row_hash")
+            prev, last_seq, expected_seq = stored_hash, seq, seq + 1
     issued = db.session.scalar(select(SerialCounter.last_value).where(
         SerialCounter.kind == "journal", SerialCounter.street_id == street_id, SerialCounter.year == 0)) or 0
     if issued > last_seq:
