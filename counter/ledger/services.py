@@ -26,6 +26,7 @@ import calendar
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from flask import current_app, has_app_context, has_request_context
 from flask_babel import gettext as _
@@ -548,7 +549,7 @@ def reconcile(statement: BankStatement, tolerance_days: int | None = None) -> Re
 def _fmt_money(fen: int) -> str:
     from counter.core.i18n import money
 
-    return money(fen) if has_request_context() else f"{fen / 100:.2f}"
+    return money(fen) if has_request_context() else f"{Decimal(int(fen)) / 100:.2f}"  # never float
 
 
 def find_unmatched(statement: BankStatement, kind: str, target_id: int) -> UnmatchedItem | None:

@@ -160,3 +160,10 @@ def test_annual_statistics_match_hand_made_data(app, streets, users):
     lrows = {r.street.id: r for r in later.rows}
     assert lrows[a.id].valid_leases == 2 and lrows[a.id].valid_area_centi == 12000 + 9999
     assert lrows[b.id].valid_leases == 0
+
+
+def test_money_outside_a_request_is_exact_without_float(app):
+    """The reconciliation hint's amount outside a request (CLI): Decimal, never float (1e17 fen loses a fen)."""
+    assert S._fmt_money(123456) == "1234.56"
+    assert S._fmt_money(-5) == "-0.05"
+    assert S._fmt_money(10**17 + 1) == "1000000000000000.01"
