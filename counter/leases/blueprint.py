@@ -1,6 +1,8 @@
 """Lease filing at the window: search (with barcode jump), register, view, amend, renew, terminate, cancel."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,7 +14,7 @@ from counter.core.pagination import paginate
 from counter.leases import labels
 from counter.leases.forms import (AmendForm, CancelForm, LeaseForm, RenewForm, SearchForm, TerminateForm,
                                   apply_errors)
-from counter.leases.models import Lease
+from counter.leases.models import Lease, centi_to_m2
 from counter.leases.services import (AMENDABLE, LeaseError, LeaseInput, OverlapError, SearchCriteria, amend_lease,
                                      cancel_filing, find_by_code, lease_version, register_lease, renew_lease,
                                      search_leases, terminate_lease, validate_input)
@@ -114,7 +116,11 @@ def version(lease_id: int, version: int):
     snap = lease_version(lease, version)
     if snap is None:
         abort(404)
-    return render_template("leases/version.html", lease=lease, snap=snap, version=version)
+    # the snapshot is JSON (ISO dates, integer centi): give the template dates and an exact area
+    dates = {k: date.fromisoformat(snap[k]) if snap.get(k) else None
+             for k in ("signing_date", "start_date", "end_date")}
+    area = centi_to_m2(snap.get("rented_area_centi"))
+    return render_template("leases/version.html", lease=lease, snap=snap, version=version, dates=dates, area=area)
 
 
 @bp.route("/<int:lease_id>/amend", methods=["GET", "POST"])

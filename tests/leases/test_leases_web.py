@@ -162,3 +162,19 @@ def test_search_jumps_on_scan_and_masks_ids(clerk_client, app):
     html = clerk_client.get("/leases/", query_string={"address": "福华路", "status": "cancelled"}).get_data(as_text=True)
     assert lease.registration_code not in html and "没有找到备案。" in html
     assert clerk_client.get("/leases/", query_string={"signed_from": "not-a-date"}).status_code == 422
+
+
+def test_version_page_formats_dates_and_area_like_the_lease_page(clerk_client, app):
+    """A previous version shows its dates through the date filter and its area exactly (not ISO text, not float)."""
+    from babel.dates import format_date
+
+    lease_id = _register(clerk_client)
+    lease = db.session.get(Lease, lease_id)
+    signing, start, end = lease.signing_date, lease.start_date, lease.end_date
+    resp = clerk_client.post(f"/leases/{lease_id}/amend", data=form_data(monthly_rent="4800.00", reason="租金调整"))
+    assert resp.status_code == 302
+    v1 = clerk_client.get(f"/leases/{lease_id}/versions/1").get_data(as_text=True)
+    for day in (signing, start, end):
+        assert format_date(day, "medium", locale="zh_Hans_CN") in v1
+        assert day.isoformat() not in v1
+    assert "88.50 m²" in v1
