@@ -51,3 +51,29 @@ def test_serial_numbers_start_at_one_and_are_per_street_and_year(app, streets):
     assert next_serial("receipt", a, 2026) == 1
     db.session.rollback()
     assert next_serial("lease", a, 2026) == 1  # a rolled-back number is given back: no gap
+
+
+def test_scope_boundary_orm_columns_filtered_core_table_and_connection_not(app, streets):
+    """Pins where the hook stops (SQLAlchemy 2): ORM column selects, aggregates and subqueries of a
+    StreetScoped class are filtered; Core selects of its Table and statements run on
+    ``session.connection()`` are not — such code must filter by ``current_scope()`` itself."""
+    from sqlalchemy import func
+
+    a, b = streets[0].id, streets[1].id
+    db.session.commit()
+    Probe.__table__.create(db.engine)
+    try:
+        db.session.add_all([Probe(id=1, street_id=a, label="a"), Probe(id=2, street_id=b, label="b")])
+        db.session.commit()
+        with scoped_to((a,)):
+            assert db.session.scalars(select(Probe.label)).all() == ["a"]
+            assert db.session.scalar(select(func.count(Probe.id))) == 1
+            assert db.session.scalar(select(func.count()).select_from(select(Probe).subquery())) == 1
+            assert db.session.scalar(select(func.count()).select_from(Probe).where(
+                Probe.id.in_(select(Probe.id)))) == 1
+            # not filtered: the Table, and the session's connection
+            assert len(db.session.execute(select(Probe.__table__)).all()) == 2
+            assert len(db.session.connection().execute(select(Probe.label)).all()) == 2
+    finally:
+        db.session.rollback()
+        Probe.__table__.drop(db.engine)
