@@ -2,12 +2,12 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
 
 from counter.admin.forms import UserForm
-from counter.audit.service import record
 from counter.auth.models import User
-from counter.auth.services import UserError, create_user
+from counter.auth.services import UserError, create_user, set_active
 from counter.core.access import get_or_404, require
 from counter.core.i18n import locale_code
 from counter.extensions import db
@@ -60,9 +60,11 @@ def _user_error_message(exc: UserError) -> str:
 @require("users.manage")
 def toggle_active(user_id):
     user = get_or_404(User, user_id)
-    before = user.active
-    user.active = not user.active
-    record("user.active", obj=user, street_id=user.street_id, before={"active": before}, after={"active": user.active})
+    try:
+        set_active(user, not user.active, actor=current_user._get_current_object())
+    except UserError:
+        flash(_("You cannot disable your own account."), "error")
+        return redirect(url_for("admin.users"))
     flash(_("User %(name)s is now %(state)s.", name=user.username,
             state=_("active") if user.active else _("disabled")), "success")
     return redirect(url_for("admin.users"))

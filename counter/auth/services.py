@@ -41,3 +41,12 @@ def create_user(username: str, password: str, role: str, display_name: str, stre
     record("user.create", obj=user, street_id=user.street_id, summary=username,
            after={"username": username, "role": role, "street_id": user.street_id})
     return user
+
+
+def set_active(user: User, active: bool, *, actor: User) -> None:
+    """Enable or disable a login (停用/启用); an administrator cannot disable their own account."""
+    if user.id == actor.id and not active:
+        raise UserError("cannot disable yourself")
+    before = user.active
+    user.active = active
+    record("user.active", obj=user, street_id=user.street_id, before={"active": before}, after={"active": active})

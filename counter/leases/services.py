@@ -25,7 +25,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from counter.audit.service import record
-from counter.core.masking import mask_id
+from counter.core.masking import mask_id, mask_phone
 from counter.core.scoping import unrestricted
 from counter.core.serials import next_serial
 from counter.core.timeutil import business_today
@@ -349,7 +349,8 @@ def _audit(action: str, lease: Lease, before: dict | None, after: dict | None, r
     def masked(snap):
         if snap is None:
             return None
-        return {**snap, "parties": [{**p, "id_number": mask_id(p["id_number"])} for p in snap["parties"]]}
+        return {**snap, "parties": [{**p, "id_number": mask_id(p["id_number"]), "phone": mask_phone(p.get("phone"))}
+                                    for p in snap["parties"]]}
 
     summary = lease.registration_code + (f": {reason}" if reason else "")
     record(action, obj=lease, summary=summary[:500], before=masked(before), after=masked(after))

@@ -45,3 +45,10 @@ def test_disable_user_blocks_login(admin_client, users, app):
 def test_only_admin_manages_users(clerk_client, supervisor_client):
     assert clerk_client.get("/admin/users").status_code == 403
     assert supervisor_client.get("/admin/users").status_code == 403
+
+
+def test_admin_cannot_disable_themself(admin_client, users):
+    resp = admin_client.post(f"/admin/users/{users['admin'].id}/active", follow_redirects=True)
+    assert "不能停用自己的账号" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert users["admin"].active is True

@@ -42,6 +42,8 @@ def test_register_numbers_records_and_audits(app, streets):
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "lease.register",
                                                        AuditEntry.object_id == str(lease.id)))
     assert entry is not None and "*" in entry.after["parties"][0]["id_number"]  # masked in the audit log
+    phones = [p["phone"] for p in entry.after["parties"] if p["phone"]]
+    assert phones and all("****" in p for p in phones)  # phones masked in the audit log too
 
 
 def test_registration_formats_are_configurable(app, streets):
