@@ -4,6 +4,9 @@
   Production: ``postgresql+psycopg://user:pass@host/dbname`` (``postgresql://`` is accepted too).
 - ``SECRET_KEY``: when unset, one is generated once into ``instance/secret_key`` and reused.
 - ``COUNTER_TIMEZONE``: business dates are taken in this zone (default Asia/Shanghai).
+- ``COUNTER_ENV``: ``demo`` (default: a window PC, ``make run``, tests) or ``production`` (a real office).
+  Production refuses what only a demo may do (demo users, sample rates, a missing setting); ask
+  :func:`is_production` rather than reading the value.
 """
 from __future__ import annotations
 
@@ -41,6 +44,7 @@ def load_secret_key(instance_path: Path) -> str:
 def default_config(instance_path: Path) -> dict:
     db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'counter.db'}"
     return {
+        "COUNTER_ENV": os.environ.get("COUNTER_ENV", "demo"),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(db_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "COUNTER_TIMEZONE": os.environ.get("COUNTER_TIMEZONE", "Asia/Shanghai"),
@@ -65,3 +69,8 @@ def default_config(instance_path: Path) -> dict:
         "SIGNING_KEY_PATH": os.environ.get("SIGNING_KEY_PATH") or None,
         "VERIFY_KEY": os.environ.get("VERIFY_KEY") or None,
     }
+
+
+def is_production(config) -> bool:
+    """True when the configuration (``app.config`` or a dict) is a real office's (``COUNTER_ENV=production``)."""
+    return str(config.get("COUNTER_ENV", "demo")).strip().lower() == "production"
