@@ -126,3 +126,122 @@ def sample_ledger(n_rows=180, **meta_kw) -> LedgerReportData:
         month_label="2026年1月", rows=rows,
         totals_by_item=[(k, "¥12,345.00") for k in items], total="¥49,380.00",
         collected="¥49,380.00", remitted="¥40,000.00", outstanding="¥9,380.00")
+
+
+# --- the longest values the forms accept (counter/core/bounds.py): every layout is tested with them ----------
+
+def _fill(text: str, n: int) -> str:
+    """``text`` repeated and cut to exactly ``n`` characters."""
+    return (text * (n // max(len(text), 1) + 1))[:n]
+
+
+LONG_ORG = "深圳市福田区𠮷祥房地产开发与物业管理服务有限责任公司华强北分公司第三营业部"
+LONG_WORDS = "MAXIMILIAN-ALEXANDER WOLFGANG BARTHOLOMEW "
+
+
+def long_name(limits, i: int = 0, latin: bool = False) -> str:
+    """A name of exactly ``limits.PARTY_NAME_MAX`` characters (CJK, or Latin with one unbreakable word)."""
+    if latin:
+        return _fill("W" * 40 + " " + LONG_WORDS, limits.PARTY_NAME_MAX)
+    return _fill(f"{i + 1}号" + LONG_ORG, limits.PARTY_NAME_MAX)
+
+
+def long_address(limits) -> str:
+    """坐落 of ``ADDRESS_MAX`` characters followed by a room of ``ROOM_MAX`` (Premises.full_address)."""
+    street = _fill("广东省深圳市福田区南园街道滨河路南园新村𠮷祥花园北区十二栋三单元", limits.ADDRESS_MAX)
+    return street + _fill("一五零二号房A", limits.ROOM_MAX)
+
+
+def long_reason(limits) -> str:
+    return _fill("金额录入错误，缴款人要求重开；经主管核实后作废，原收据已收回。", limits.REASON_MAX)
+
+
+def _long_party(role: str, name: str, limits) -> PartyLine:
+    masked = "4403" + "*" * (limits.ID_NUMBER_MAX - 8) + "1234"
+    return PartyLine(role, name, "港澳居民来往内地通行证", masked, "1" + "*" * (limits.PHONE_MAX - 5) + "5678")
+
+
+def extreme_parties(limits, latin: bool = False) -> list[PartyLine]:
+    parties = [_long_party("出租人", long_name(limits, i, latin), limits) for i in range(limits.LANDLORDS_MAX)]
+    parties += [_long_party("承租人", long_name(limits, 10 + i, latin), limits) for i in range(limits.TENANTS_MAX)]
+    parties += [_long_party("经纪机构", long_name(limits, 20 + i, latin), limits) for i in range(limits.AGENTS_MAX)]
+    return parties
+
+
+def _long_meta(limits, kind: str, doc_number: str, reprint_count: int = 0) -> DocumentMeta:
+    meta = sample_meta(doc_number=doc_number, kind=kind, holder=long_name(limits)[:1] + "*" * 59,
+                       reprint_count=reprint_count)
+    return DocumentMeta(doc_number=meta.doc_number, verify_url="https://zlba.szft.example.gov.cn/verify/"
+                        "ABCDEFGHIJKLMNOPQRST", qr_payload=meta.qr_payload, issued_at=date(2026, 12, 28),
+                        original_issue_date=date(2026, 11, 30), reprint_count=reprint_count,
+                        printed_by=_fill("窗口经办人𠮷祥", 64), office_name="福田区华强北街道房屋租赁管理所",
+                        office_address="深圳市福田区华强北街道华强北路1019号华强广场B座一楼综合服务大厅",
+                        office_phone="0755-8366 6666")
+
+
+def extreme_certificate(limits, latin: bool = False) -> CertificateData:
+    return CertificateData(
+        meta=_long_meta(limits, "certificate", "DOC-FT09-2026-999999", reprint_count=12),
+        registration_number_display="深福华强北租备〔2026〕第999999号",
+        registration_number_code="FT09-2026-999999", street_office="华强北街道",
+        parties=extreme_parties(limits, latin), property_address=long_address(limits),
+        house_code="4403040090090000120001502", area_m2="1,000,000.00", use_label="商住两用",
+        term_start=date(2026, 12, 31), term_end=date(2046, 12, 30), monthly_rent="¥10,000,000.00",
+        signing_date=date(2026, 12, 30), registration_date=date(2026, 12, 31), status_label="已到期")
+
+
+def extreme_info_slip(limits, paper: str = "A5", latin: bool = False) -> InfoSlipData:
+    tenant = _long_party("承租人", long_name(limits, 10, latin), limits)
+    landlords = "、".join(long_name(limits, i, latin)[:1] + "*" * (limits.PARTY_NAME_MAX - 1)
+                         for i in range(limits.LANDLORDS_MAX))
+    return InfoSlipData(
+        meta=_long_meta(limits, "info_slip", "DOC-FT09-2026-999998", reprint_count=12),
+        tenant=tenant, landlord_name_masked=landlords,
+        registration_number_display="深福华强北租备〔2026〕第999999号", standard_address=long_address(limits),
+        house_code="4403040090090000120001502", use_label="商住两用", term_start=date(2026, 12, 31),
+        term_end=date(2046, 12, 30), signing_date=date(2026, 12, 30), initial_filing_date=date(2006, 12, 31),
+        purpose=_fill("学位申请（福田区公办小学一年级及初中一年级学位申请、积分入学材料审核）", 64),
+        lease_status_label="已到期", street_office="华强北街道", paper=paper)
+
+
+def extreme_receipt(limits, voided: bool = True, latin: bool = False) -> ReceiptData:
+    items = ["增值税", "城市维护建设税", "教育费附加", "地方教育附加", "房产税", "城镇土地使用税",
+             "个人所得税", "印花税", "综合征收率（住宅）"]
+    lines = [(name, "¥999,999,999.99", "12.5%", "¥99,999,999.99") for name in items]
+    payer = "、".join(long_name(limits, i, latin) for i in range(limits.LANDLORDS_MAX))[:120]
+    return ReceiptData(
+        meta=_long_meta(limits, "receipt", "DOC-FT09-2026-999997", reprint_count=12),
+        receipt_number="FT09-R2026-999999", payer_name=payer,
+        registration_number_display="深福华强北租备〔2026〕第999999号", property_address=long_address(limits),
+        period_label="2026年1月至2046年12月", lines=lines, total_fen=99_999_999_999_99,
+        total_display="¥999,999,999,999.99", payment_method_label="银行转账",
+        payment_reference=_fill("TRANSFER-20261231-", limits.REFERENCE_MAX), clerk_name=_fill("收款员𠮷祥", 64),
+        business_date=date(2026, 12, 31), voided=voided, void_reason="作废：" + long_reason(limits) if voided else "")
+
+
+def extreme_day_close(limits, n_receipts: int = 120, latin: bool = False) -> DayCloseData:
+    receipts = [(f"FT09-R2026-{990000 + i:06d}", long_name(limits, i, latin)[:limits.PARTY_NAME_MAX],
+                 "银行转账", "¥9,999,999.99", "作废" if i % 7 == 3 else "正常") for i in range(n_receipts)]
+    methods = [("现金", "¥99,999,999.99"), ("银行卡", "¥99,999,999.99"), ("移动支付", "¥99,999,999.99"),
+               ("银行转账", "¥99,999,999.99")]
+    items = [(name, "¥99,999,999.99") for name in ("增值税", "城市维护建设税", "教育费附加", "地方教育附加",
+                                                   "房产税", "城镇土地使用税", "个人所得税", "印花税")]
+    return DayCloseData(
+        meta=_long_meta(limits, "day_close", "DOC-FT09-2026-999996", reprint_count=12),
+        street_office="华强北街道", business_date=date(2026, 12, 31), clerk_name=_fill("收款员𠮷祥", 64),
+        receipt_count=n_receipts, totals_by_method=methods, totals_by_item=items, expected_cash="¥99,999,999.99",
+        counted_cash="¥99,999,999.98", variance="-¥0.01", variance_note=long_reason(limits),
+        closed_at=datetime(2026, 12, 31, 23, 59), supervisor_name=_fill("主管𠮷祥", 64), receipts=receipts)
+
+
+def extreme_ledger(limits, n_rows: int = 400, latin: bool = False) -> LedgerReportData:
+    items = ["增值税", "城市维护建设税", "教育费附加", "地方教育附加", "房产税", "城镇土地使用税", "个人所得税",
+             "印花税"]
+    rows = [(f"2026-12-{1 + i % 31:02d}", f"FT09-R2026-{990000 + i:06d}", "深福华强北租备〔2026〕第999999号",
+             items[i % len(items)] + ("（退税冲销）" if i % 9 == 4 else ""), "银行转账",
+             "-¥9,999,999.99" if i % 9 == 4 else "¥9,999,999.99", _fill("收款员𠮷祥", 64)) for i in range(n_rows)]
+    return LedgerReportData(
+        meta=_long_meta(limits, "ledger_report", "DOC-FT09-2026-999995", reprint_count=12),
+        street_office="华强北街道", month_label="2026年12月", rows=rows,
+        totals_by_item=[(k, "¥999,999,999.99") for k in items], total="¥9,999,999,999.99",
+        collected="¥9,999,999,999.99", remitted="¥9,999,999,999.99", outstanding="-¥9,999,999,999.99")

@@ -1,11 +1,27 @@
 """The document register (打印登记簿): one append-only row per printed paper, and the public
 verification log. A reprint (补打) is a NEW row pointing to the first print (``original_id``); nothing
-here is ever updated. A document's status (valid / void / superseded) is derived, never stored."""
+here is ever updated. A document's status (valid / void / superseded) is derived, never stored.
+
+**One original** (原件) per document, enforced by the database: a partial unique index per kind over
+what the paper shows, among the rows with ``is_original`` —
+
+=============  ===============================================  =======================================
+kind           one original per                                 a new original when
+=============  ===============================================  =======================================
+certificate    lease, lease version                             the lease is amended (version + 1)
+info_slip      lease, lease version, tenant named on the slip   idem
+receipt        receipt                                          never (a void receipt is reprinted)
+day_close      day close, its close time                        the day is reopened and closed again
+ledger_report  street, month, last journal entry of the month   a posting is added to the month
+=============  ===============================================  =======================================
+
+Any further print is a reprint (补打) of that original, with a reason and a count. Rows printed before
+the rule (migration 0010) have ``is_original`` NULL and are outside the indexes."""
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from counter.core.db import StreetScoped, UTCDateTime
@@ -14,6 +30,29 @@ from counter.extensions import db
 
 DOCUMENT_KINDS = ("certificate", "info_slip", "receipt", "day_close", "ledger_report")
 DOCUMENT_STATUSES = ("valid", "void", "superseded")
+
+# kind -> the columns that name what one original shows (see the module docstring)
+ORIGINAL_SUBJECT = {
+    "certificate": ("lease_id", "lease_version"),
+    "info_slip": ("lease_id", "lease_version", "holder_party_id"),
+    "receipt": ("receipt_id",),
+    "day_close": ("day_close_id", "day_closed_at"),
+    "ledger_report": ("street_id", "period", "journal_seq"),
+}
+
+
+def one_original_index_name(kind: str) -> str:
+    return f"uq_printed_document_one_original_{kind}"
+
+
+def one_original_where(kind: str) -> str:
+    return f"kind = '{kind}' AND is_original"
+
+
+def _one_original_indexes() -> tuple[Index, ...]:
+    return tuple(Index(one_original_index_name(kind), *cols, unique=True,
+                       sqlite_where=text(one_original_where(kind)), postgresql_where=text(one_original_where(kind)))
+                 for kind, cols in ORIGINAL_SUBJECT.items())
 
 
 class PrintedDocument(StreetScoped, db.Model):
@@ -30,6 +69,7 @@ class PrintedDocument(StreetScoped, db.Model):
                         "(reprint_no > 0 AND original_id IS NOT NULL AND reprint_reason IS NOT NULL)",
                         name="reprint_consistent"),
         Index("ix_printed_document_street_issue", "street_id", "issue_date"),
+        *_one_original_indexes(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +95,10 @@ class PrintedDocument(StreetScoped, db.Model):
     printed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     print_date: Mapped[date] = mapped_column(Date, nullable=False)  # business date of THIS print
     issue_date: Mapped[date] = mapped_column(Date, nullable=False)  # business date of the ORIGINAL issue
+    # TRUE on an original under the one-original rule; NULL on reprints and on rows printed before it
+    is_original: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    day_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # the close printed
+    journal_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)  # ledger: last entry of the month
 
     lease = relationship("Lease")
     receipt = relationship("Receipt")
