@@ -7,6 +7,11 @@
 - ``COUNTER_ENV``: ``demo`` (default: a window PC, ``make run``, tests) or ``production`` (a real office).
   Production refuses what only a demo may do (demo users, sample rates, a missing setting); ask
   :func:`is_production` rather than reading the value.
+- ``PUBLIC_BASE_URL``: the address printed in every QR code (the public verification page). ``make run``
+  sets it from ``HOST`` and ``PORT``; a demo without it uses ``http://$HOST:$PORT`` (default
+  127.0.0.1:5000); production refuses to issue documents while it is unset (:func:`public_base_url`).
+- ``PDF_SIGNING_P12`` / ``PDF_SIGNING_PASSPHRASE``: the office's PKCS#12 signing certificate of the PDFs
+  (production; a demo makes its own CA under ``instance/``, see ``counter/documents/signing.py``).
 """
 from __future__ import annotations
 
@@ -61,16 +66,28 @@ def default_config(instance_path: Path) -> dict:
         # Display form of registration numbers: {prefix} is the street's prefix, {year}, {seq} the serial.
         "REGISTRATION_NUMBER_DISPLAY": "深福{prefix}租备〔{year}〕第{seq:06d}号",
         "REGISTRATION_NUMBER_CODE": "{code}-{year}-{seq:06d}",
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").strip() or None,
+        "DEMO_BASE_URL": f"http://{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '5000'}",
         # Printed documents (counter/documents): default paper of 《房屋租赁信息》 ("A4" or "A5"); the Ed25519
         # signing key of the offline tokens (generated once when absent; default instance/signing_key.pem);
         # the key of the verification codes (default: derived from SECRET_KEY).
         "SLIP_PAPER": os.environ.get("SLIP_PAPER", "A4"),
         "SIGNING_KEY_PATH": os.environ.get("SIGNING_KEY_PATH") or None,
         "VERIFY_KEY": os.environ.get("VERIFY_KEY") or None,
+        "PDF_SIGNING_P12": os.environ.get("PDF_SIGNING_P12") or None,
+        "PDF_SIGNING_PASSPHRASE": os.environ.get("PDF_SIGNING_PASSPHRASE") or None,
     }
 
 
 def is_production(config) -> bool:
     """True when the configuration (``app.config`` or a dict) is a real office's (``COUNTER_ENV=production``)."""
     return str(config.get("COUNTER_ENV", "demo")).strip().lower() == "production"
+
+
+def public_base_url(config) -> str | None:
+    """The base of the verification URLs printed in QR codes, without a trailing slash: ``PUBLIC_BASE_URL``;
+    unset, a demo's ``DEMO_BASE_URL`` (from HOST and PORT) and None in production (nothing may be issued)."""
+    base = str(config.get("PUBLIC_BASE_URL") or "").strip()
+    if not base and not is_production(config):
+        base = str(config.get("DEMO_BASE_URL") or "http://127.0.0.1:5000").strip()
+    return base.rstrip("/") or None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Sequence, Union
 
+from .glyphs import check_document
 from .numerals import amount_in_words
 from .render import get_renderer
 
@@ -171,19 +172,71 @@ def _template_for(doc) -> str:
         raise TypeError(f"not a printable document: {type(doc).__name__}") from None
 
 
-def render_document_html(doc: AnyDocument) -> str:
+def render_document_html(doc: AnyDocument, fit: int = 0, paged: bool = False) -> str:
+    """The final HTML at density level ``fit`` (0 normal .. 3 smallest), ``paged``: with the running header
+    (document number, page x of y, barcode) on every page."""
     if isinstance(doc, InfoSlipData) and doc.paper not in ("A4", "A5"):
         raise ValueError("InfoSlipData.paper must be 'A4' or 'A5'")
-    return get_renderer().render_html(_template_for(doc), d=doc, meta=doc.meta)
+    return get_renderer().render_html(_template_for(doc), d=doc, meta=doc.meta, fit=int(fit), paged=bool(paged))
+
+
+# A day-close sheet lists every receipt of the day; the monthly ledger report every journal line. Both are
+# laid out paged when long (the ledger always): the running header repeats on every page.
+DAY_CLOSE_ONE_PAGE_LINES = 30   # receipt lines that fit one A4 page at fit-3 (measured: 30 short names,
+                                # or 5 receipts of 60-character names with a 500-character note)
+
+
+def _day_close_lines(doc: "DayCloseData") -> int:
+    return sum(max(1, -(-len(payer) // 26)) for _n, payer, *_rest in doc.receipts) + len(doc.variance_note) // 100
+
+
+def _plan(doc) -> dict:
+    if isinstance(doc, LedgerReportData):
+        return {"paged": True, "paged_level": 0}
+    if isinstance(doc, DayCloseData):
+        lines = _day_close_lines(doc)
+        return {"paged": lines > DAY_CLOSE_ONE_PAGE_LINES, "paged_level": 2,
+                "start": sum(1 for limit in (16, 22, 26) if lines > limit)}
+    return {"start": _start_level(doc)}
+
+
+def _start_level(doc) -> int:
+    """A first guess of the density that fits (the layout confirms it, a low guess costs one more layout):
+    the amount of variable text."""
+    from .glyphs import _walk
+
+    chars = sum(len(text) for path, text in _walk(doc, "") if not path.startswith("meta."))
+    limits = _START_LEVELS.get((type(doc), getattr(doc, "paper", None)), ())
+    return sum(1 for limit in limits if chars > limit)
+
+
+# characters of variable text above which each density level is needed, measured with the extremes of
+# tests/printing/test_printing_extremes.py (certificate 1,103 characters: fit-2; A4 slip 491: fit-1; A5 slip
+# 491: fit-2; receipt 1,302: fit-3) and the ordinary samples (230-280 characters: fit-0)
+_START_LEVELS = {
+    (CertificateData, None): (800, 1000, 1600),
+    (InfoSlipData, "A4"): (400, 800, 1200),
+    (InfoSlipData, "A5"): (250, 400, 900),
+    (ReceiptData, None): (700, 1000, 1250),
+}
+
+
+def layout_document(doc: AnyDocument):
+    """Glyph check, then the WeasyPrint document laid out on one page when it can be (see
+    :meth:`printing.render.Renderer.fitted`)."""
+    check_document(doc)
+    return get_renderer().fitted(lambda fit, paged: render_document_html(doc, fit, paged), **_plan(doc))
 
 
 def render_document(doc: AnyDocument) -> bytes:
-    return get_renderer().html_to_pdf(render_document_html(doc))
+    return get_renderer().write([layout_document(doc)])
 
 
 def render_batch(docs: Sequence[AnyDocument]) -> bytes:
     """Any mix of documents -> one PDF (pages in order), for batch printing."""
-    return get_renderer().html_many_to_pdf([render_document_html(d) for d in docs])
+    for d in docs:
+        check_document(d)  # all of them before the first layout
+    return get_renderer().write([layout_document(d) for d in docs])
 
 
 def render_certificate_html(data: CertificateData) -> str:

@@ -44,6 +44,7 @@ __all__ = [
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "print"
 SHARED_CSS = "print.css"
+MAX_FIT = 3  # density levels fit-0 (normal) .. fit-3 (the smallest legible type), see print.css
 ASSET_SCHEME = "asset:"
 
 
@@ -160,6 +161,32 @@ class Renderer:
                 raise ValueError("nothing to print")
             pages = [page for doc in docs for page in doc.pages]
             return docs[0].copy(pages).write_pdf()
+
+    # -- one page when possible ---------------------------------------------
+    def fitted(self, make_html, start: int = 0, max_level: int = MAX_FIT, paged: bool = False,
+               paged_level: int = 1):
+        """Lay out ``make_html(fit, paged)`` on ONE page: density levels ``start``..``max_level`` (smaller
+        type and padding, within legible limits, see ``print.css``) until it fits. A document that fits at
+        no level (or is known to be long, ``paged=True``) is laid out ``paged``: every page repeats the
+        header with the document number, page x of y and the barcode. Returns the WeasyPrint document."""
+        with self._lock:
+            if not paged:
+                for level in range(start, max_level + 1):
+                    document = self._document(make_html(level, False))
+                    if len(document.pages) == 1:
+                        return document
+            return self._document(make_html(paged_level, True))
+
+    def write(self, documents) -> bytes:
+        """Laid-out documents -> one PDF, pages in order."""
+        with self._lock:
+            documents = list(documents)
+            if not documents:
+                raise ValueError("nothing to print")
+            if len(documents) == 1:
+                return documents[0].write_pdf()
+            pages = [page for doc in documents for page in doc.pages]
+            return documents[0].copy(pages).write_pdf()
 
     def render_many(self, items: Iterable[tuple[str, dict]]) -> bytes:
         """[(template_name, ctx), ...] -> one PDF with all pages in order."""

@@ -43,7 +43,44 @@ REASON_LABELS = {
     "lease_changed": _l("The lease has been changed since this document was printed; a newer document replaces it."),
     "day_reopened": _l("The business day has been reopened."),
     "day_reclosed": _l("The business day was closed again after this sheet was printed."),
+    "ledger_changed": _l("Postings were added to the month after this report was printed; a newer report replaces it."),
 }
+
+# fields of the printed data (printing.glyphs paths: "parties[2].name" -> "name"), for refusals
+FIELD_LABELS = {
+    "name": _l("A party's name"),
+    "id_type_label": _l("A party's ID type"),
+    "id_number_masked": _l("A party's ID number"),
+    "phone_masked": _l("A party's phone"),
+    "property_address": _l("The property address"),
+    "standard_address": _l("The property address"),
+    "house_code": _l("The house code"),
+    "landlord_name_masked": _l("The landlord's name"),
+    "purpose": _l("The purpose"),
+    "payer_name": _l("The payer's name"),
+    "payment_reference": _l("The payment reference"),
+    "void_reason": _l("The reason for voiding"),
+    "clerk_name": _l("The clerk's name"),
+    "supervisor_name": _l("The supervisor's name"),
+    "printed_by": _l("The name of the clerk who prints"),
+    "variance_note": _l("The note on the cash difference"),
+    "receipts": _l("A receipt of the day"),
+    "rows": _l("A line of the ledger"),
+    "lines": _l("A line of the receipt"),
+    "office_name": _l("The office's name"),
+    "office_address": _l("The office's address"),
+}
+
+
+def field_label(path: str) -> str:
+    """``parties[2].name`` -> "A party's name"; unknown paths are shown as they are."""
+    import re
+
+    parts = [p for p in re.split(r"\[[^\]]*\]|\.", path) if p]
+    for part in reversed(parts):
+        if part in FIELD_LABELS:
+            return str(FIELD_LABELS[part])
+    return path
 PAPER_CHOICES = [("A4", "A4"), ("A5", "A5")]
 DEFAULT_PURPOSE = "学位申请"
 

@@ -2,18 +2,25 @@
 
 Every print takes a gap-free document number (``next_serial("document", street, year)``), inserts one
 append-only :class:`PrintedDocument` row, builds the ``printing`` dataclass from the database (plain,
-already-masked strings) and renders the PDF. When rendering fails the request answers 500 and the
-transaction — row and number included — is rolled back.
+already-masked strings), checks every character against the printing font, renders the PDF and signs it
+with the office's certificate (PAdES, :mod:`counter.documents.signing`). A refusal (:class:`DocumentError`)
+or a failure rolls the request back — row and number included.
+
+**One original** per document (``models.ORIGINAL_SUBJECT``, a partial unique index per kind): a print
+whose original exists is a reprint (补打) of it and needs a reason — without one the print functions raise
+:class:`OriginalExists`; two windows printing the same original at once get one original and one refusal.
 
 Public API::
 
-    print_certificate(lease) -> Printed                      # 《房屋租赁凭证》 (leases with a property title)
-    print_info_slip(lease, tenant_party_id, purpose, paper) -> Printed   # 《房屋租赁信息》
-    print_receipt(receipt) -> Printed                        # 代征税款收据 (void ones carry 作废)
-    print_day_close(day_close) -> Printed                    # 日终结账单
-    print_ledger_report(street_id, year, month) -> Printed   # 代征税款月度台账
-    reprint(document, reason) -> Printed                     # 补打: new row, same issue date as the original
-    print_batch(leases, kind, purpose=, paper=) -> Batch     # several slips/certificates, one PDF
+    print_certificate(lease, reason=None) -> Printed         # 《房屋租赁凭证》 (leases with a property title)
+    print_info_slip(lease, tenant_party_id, purpose, paper, reason=None) -> Printed   # 《房屋租赁信息》
+    print_receipt(receipt, reason=None) -> Printed           # 代征税款收据 (void ones carry 作废)
+    print_day_close(day_close, reason=None) -> Printed       # 日终结账单
+    print_ledger_report(street_id, year, month, reason=None) -> Printed   # 代征税款月度台账
+    reprint(document, reason, paper=None) -> Printed         # 补打: new row, same issue date as the original
+    print_batch(leases, kind, purpose=, paper=, reason=) -> Batch   # several slips/certificates, one PDF
+    original_of(kind, **subject) -> PrintedDocument | None   # the original a new print would repeat
+    lease_print_state(lease) -> dict                         # originals of the lease's proofs, glyph problems
     document_status(document) -> (status, reason)            # valid / void / superseded, derived
     find_by_verify_code(code) -> PrintedDocument | None      # all streets (public verification)
     log_verification(document); verification_counts(ids) -> {id: n}
@@ -32,21 +39,27 @@ from flask import current_app, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from counter.audit.service import record
+from counter.config import public_base_url
+from counter.core.bounds import REASON_MAX
 from counter.core.masking import mask_id, mask_name, mask_phone
 from counter.core.scoping import can_see_street, unrestricted
 from counter.core.serials import next_serial
 from counter.core.timeutil import business_today, to_local, utcnow
-from counter.documents import keys
+from counter.documents import keys, signing
 from counter.documents.labels import (DEFAULT_PURPOSE, ID_TYPE_ZH, KIND_ZH, LEASE_STATUS_ZH, METHOD_ZH,
                                       RECEIPT_STATUS_ZH, ROLE_ZH, use_zh)
-from counter.documents.models import DOCUMENT_KINDS, PrintedDocument, VerificationLog
+from counter.documents.models import (DOCUMENT_KINDS, ORIGINAL_SUBJECT, PrintedDocument, VerificationLog,
+                                      one_original_index_name)
 from counter.extensions import db
 from counter.leases.models import Lease, Party
 from counter.streets.models import Street
 from printing import (CertificateData, DayCloseData, DocumentMeta, InfoSlipData, LedgerReportData, PartyLine,
                       ReceiptData, render_batch, render_document)
+from printing.glyphs import MissingGlyphs, missing_in_text
+from printing.signing import SigningUnavailable
 from printing.tokens import InvalidToken, document_claims, qr_payload, sign_token, verify_token
 
 LEASE_KINDS = ("certificate", "info_slip")
@@ -61,6 +74,16 @@ class DocumentError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class OriginalExists(DocumentError):
+    """The document has its original already: printing again is a reprint (补打) and needs a reason."""
+
+    def __init__(self, original: PrintedDocument, message: str | None = None):
+        super().__init__(message or _("The original of this document was issued on %(date)s (%(number)s): printing "
+                                      "it again is a reprint (补打). Enter the reason for the reprint.",
+                                      date=original.issue_date.isoformat(), number=original.doc_number), "reason")
+        self.original = original
 
 
 @dataclass
@@ -96,8 +119,28 @@ def _street_office(street: Street) -> str:
     return f"{street.name_zh}街道"
 
 
+def _base_url() -> str:
+    base = public_base_url(current_app.config)
+    if not base:
+        raise DocumentError(_("The public address of the verification page is not configured (PUBLIC_BASE_URL): "
+                              "no document can be issued, its QR code would point nowhere. Ask the administrator "
+                              "to set it."))
+    return base
+
+
+def check_can_issue() -> None:
+    """Refuse up front what would make every document wrong: no public address, no signing certificate."""
+    _base_url()
+    try:
+        signing.office_signer()
+    except SigningUnavailable as exc:
+        current_app.logger.error("PDF signing unavailable: %s", exc)
+        raise DocumentError(_("The office's signing certificate cannot be loaded (PDF_SIGNING_P12): no document "
+                              "can be issued unsigned. Ask the administrator.")) from exc
+
+
 def verify_url(document: PrintedDocument) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/")
+    base = public_base_url(current_app.config) or ""
     return f"{base}/verify/{document.verify_code}"
 
 
@@ -120,7 +163,7 @@ def check_token(token: str) -> dict:
 
 
 def _meta(document: PrintedDocument, street: Street) -> DocumentMeta:
-    url = verify_url(document)
+    url = f"{_base_url()}/verify/{document.verify_code}"
     return DocumentMeta(doc_number=document.doc_number, verify_url=url, qr_payload=qr_payload(url, token_for(document)),
                         issued_at=document.print_date, original_issue_date=document.issue_date,
                         reprint_count=document.reprint_no, printed_by=document.printed_by_name,
@@ -131,8 +174,10 @@ def _meta(document: PrintedDocument, street: Street) -> DocumentMeta:
 def _new_document(kind: str, street_id: int, *, holder_name: str, lease: Lease | None = None, receipt=None,
                   day_close=None, period: str | None = None, holder_party_id: int | None = None,
                   purpose: str | None = None, paper: str | None = None, original: PrintedDocument | None = None,
-                  reason: str | None = None, lease_id: int | None = None) -> PrintedDocument:
+                  reason: str | None = None, lease_id: int | None = None, journal_seq: int | None = None,
+                  lease_version: int | None = None) -> PrintedDocument:
     assert kind in DOCUMENT_KINDS
+    check_can_issue()
     today = business_today()
     street = _street(street_id)
     seq = next_serial("document", street_id, today.year)  # also queues concurrent prints of the street
@@ -147,16 +192,27 @@ def _new_document(kind: str, street_id: int, *, holder_name: str, lease: Lease |
     doc = PrintedDocument(
         street_id=street_id, kind=kind, year=today.year, seq=seq, doc_number=number,
         verify_code=keys.verify_code_for(number), lease_id=lease.id if lease is not None else lease_id,
-        lease_version=lease.version if lease is not None and kind in LEASE_KINDS else None,
+        lease_version=(lease_version or lease.version) if lease is not None and kind in LEASE_KINDS else None,
         receipt_id=receipt.id if receipt is not None else None,
         day_close_id=day_close.id if day_close is not None else None, period=period,
         holder_name=(holder_name or "—")[:120], holder_party_id=holder_party_id, purpose=purpose, paper=paper,
         original_id=original.id if original is not None else None, reprint_no=reprint_no,
         reprint_reason=reason if original is not None else None, printed_by_id=user_id,
         printed_by_name=user_name[:64], printed_at=utcnow(), print_date=today,
-        issue_date=original.issue_date if original is not None else today)
-    db.session.add(doc)
-    db.session.flush()
+        issue_date=original.issue_date if original is not None else today,
+        is_original=True if original is None else None,
+        day_closed_at=(original.day_closed_at if original is not None else day_close.closed_at)
+        if day_close is not None else None,
+        journal_seq=journal_seq if original is None else original.journal_seq)
+    try:
+        with db.session.begin_nested():  # a savepoint: the race below leaves the transaction usable
+            db.session.add(doc)
+            db.session.flush()
+    except IntegrityError as exc:
+        if original is None and (one_original_index_name(kind) in str(exc.orig) or _is_sqlite_one_original(exc, kind)):
+            raise DocumentError(_("The original of this document has just been printed at another window: print "
+                                  "again to make a reprint (补打) with a reason."), "reason") from exc
+        raise
     if original is None:
         record("document.print", obj=doc, street_id=street_id,
                summary=f"{doc.doc_number} {kind}" + (f" {purpose}" if purpose else ""),
@@ -169,6 +225,58 @@ def _new_document(kind: str, street_id: int, *, holder_name: str, lease: Lease |
                after={"doc_number": doc.doc_number, "original": original.doc_number, "reprint_no": reprint_no,
                       "reason": reason})
     return doc
+
+
+def _is_sqlite_one_original(exc: IntegrityError, kind: str) -> bool:
+    """SQLite names the columns, not the index, of a failed partial unique index."""
+    text = str(exc.orig)
+    cols = ", ".join(f"printed_document.{c}" for c in ORIGINAL_SUBJECT[kind])
+    return "UNIQUE constraint failed" in text and text.rstrip().endswith(cols)
+
+
+def original_of(kind: str, **subject) -> PrintedDocument | None:
+    """The original (a first print, ``reprint_no = 0``) of ``kind`` showing ``subject`` (the columns of
+    ``ORIGINAL_SUBJECT[kind]``); the newest one where rows from before the rule hold several."""
+    assert set(subject) == set(ORIGINAL_SUBJECT[kind]), subject
+    stmt = select(PrintedDocument).where(PrintedDocument.kind == kind, PrintedDocument.reprint_no == 0)
+    for col, value in subject.items():
+        stmt = stmt.where(getattr(PrintedDocument, col) == value)
+    with unrestricted():
+        return db.session.scalar(stmt.order_by(PrintedDocument.id.desc()).limit(1))
+
+
+def _print_or_reprint(original: PrintedDocument | None, reason: str | None, paper: str | None = None):
+    """None when a new original may be printed; the reprint when an original exists and a reason is given."""
+    if original is None:
+        return None
+    if not (reason or "").strip():
+        raise OriginalExists(original)
+    return reprint(original, reason, paper=paper)
+
+
+def _issue(data, reason: str = "") -> bytes:
+    """Glyph check, render, sign: the PDF that leaves the office."""
+    try:
+        pdf = render_document(data)
+    except MissingGlyphs as exc:
+        raise DocumentError(glyph_message(exc.missing[0])) from exc
+    return signing.sign(pdf, reason=reason)
+
+
+def _issue_batch(datas, reason: str = "") -> bytes:
+    try:
+        pdf = render_batch(datas)
+    except MissingGlyphs as exc:
+        raise DocumentError(glyph_message(exc.missing[0]), "leases") from exc
+    return signing.sign(pdf, reason=reason)
+
+
+def glyph_message(missing) -> str:
+    from counter.documents.labels import field_label
+
+    return _("%(field)s contains the character %(char)s (%(code)s), which the printing font lacks: the document "
+             "cannot be printed without losing it. Correct the record (or ask the administrator for a font that "
+             "has the character).", field=field_label(missing.field), char=missing.char, code=missing.code)
 
 
 # ------------------------------------------------------------------------------------------- lease documents
@@ -249,8 +357,15 @@ def _clean_paper(paper: str | None) -> str:
     return paper
 
 
+def _certificate_original(lease: Lease) -> PrintedDocument | None:
+    return original_of("certificate", lease_id=lease.id, lease_version=lease.version)
+
+
+def _slip_original(lease: Lease, party_id: int) -> PrintedDocument | None:
+    return original_of("info_slip", lease_id=lease.id, lease_version=lease.version, holder_party_id=party_id)
+
+
 def _new_certificate(lease: Lease) -> tuple[PrintedDocument, CertificateData]:
-    check_lease_printable(lease, "certificate")
     tenants = lease.tenants
     holder = tenants[0].party if tenants else None
     doc = _new_document("certificate", lease.street_id, lease=lease,
@@ -258,51 +373,93 @@ def _new_certificate(lease: Lease) -> tuple[PrintedDocument, CertificateData]:
     return doc, _certificate_data(doc, lease, _street(lease.street_id))
 
 
-def _new_slip(lease: Lease, tenant_party_id: int | None, purpose: str | None,
-              paper: str | None) -> tuple[PrintedDocument, InfoSlipData]:
-    check_lease_printable(lease, "info_slip")
+def _slip_tenant(lease: Lease, tenant_party_id: int | None):
     tenant_lp = next((lp for lp in lease.tenants if lp.party_id == tenant_party_id), None) \
         if tenant_party_id is not None else lease.tenants[0]
     if tenant_lp is None:
         raise DocumentError(_("Choose one of the lease's tenants."), "tenant")
-    purpose, paper = _clean_purpose(purpose), _clean_paper(paper)
+    return tenant_lp
+
+
+def _new_slip(lease: Lease, tenant_lp, purpose: str, paper: str) -> tuple[PrintedDocument, InfoSlipData]:
     doc = _new_document("info_slip", lease.street_id, lease=lease, holder_name=tenant_lp.party.name,
                         holder_party_id=tenant_lp.party_id, purpose=purpose, paper=paper)
     return doc, _slip_data(doc, lease, _street(lease.street_id))
 
 
-def print_certificate(lease: Lease) -> Printed:
+def _check_slip_reprint(original: PrintedDocument | None, purpose: str) -> None:
+    if original is not None and original.purpose and original.purpose != purpose:
+        raise DocumentError(_("The original slip for this tenant was issued for “%(purpose)s”: a reprint repeats "
+                              "it. Enter that purpose, or amend the lease first.", purpose=original.purpose),
+                            "purpose")
+
+
+def print_certificate(lease: Lease, reason: str | None = None) -> Printed:
+    """The lease version's original certificate; a reprint of it (with ``reason``) when it exists."""
+    check_lease_printable(lease, "certificate")
+    again = _print_or_reprint(_certificate_original(lease), reason)
+    if again is not None:
+        return again
     doc, data = _new_certificate(lease)
-    return Printed(doc, render_document(data))
+    return Printed(doc, _issue(data, KIND_ZH["certificate"]))
 
 
 def print_info_slip(lease: Lease, tenant_party_id: int | None = None, purpose: str | None = DEFAULT_PURPOSE,
-                    paper: str | None = None) -> Printed:
-    doc, data = _new_slip(lease, tenant_party_id, purpose, paper)
-    return Printed(doc, render_document(data))
+                    paper: str | None = None, reason: str | None = None) -> Printed:
+    """The original slip of one tenant for the lease version; a reprint of it (with ``reason``) when it
+    exists (same purpose; the paper may differ)."""
+    check_lease_printable(lease, "info_slip")
+    tenant_lp = _slip_tenant(lease, tenant_party_id)
+    purpose, paper = _clean_purpose(purpose), _clean_paper(paper)
+    original = _slip_original(lease, tenant_lp.party_id)
+    _check_slip_reprint(original, purpose)
+    again = _print_or_reprint(original, reason, paper)
+    if again is not None:
+        return again
+    doc, data = _new_slip(lease, tenant_lp, purpose, paper)
+    return Printed(doc, _issue(data, KIND_ZH["info_slip"]))
 
 
 def print_batch(leases: list[Lease], kind: str, *, purpose: str | None = DEFAULT_PURPOSE,
-                paper: str | None = None) -> Batch:
+                paper: str | None = None, reason: str | None = None) -> Batch:
     """One PDF of slips (for each lease's first tenant) or certificates; refused as a whole when one lease
-    cannot get the document (the message names the leases)."""
+    cannot get the document (the message names the leases). A lease whose document has its original
+    already gets a reprint of it when ``reason`` is given, else the batch is refused naming it."""
     if kind not in LEASE_KINDS:
         raise DocumentError(_("Choose slips or certificates."), "kind")
     if not leases:
         raise DocumentError(_("Tick at least one lease."), "leases")
     if kind == "info_slip":
         purpose, paper = _clean_purpose(purpose), _clean_paper(paper)
-    refused = []
+    reason = (reason or "").strip()
+    refused, plan = [], []
     for lease in leases:
         try:
             check_lease_printable(lease, kind)
+            tenant_lp = _slip_tenant(lease, None) if kind == "info_slip" else None
+            original = _certificate_original(lease) if kind == "certificate" else \
+                _slip_original(lease, tenant_lp.party_id)
+            if kind == "info_slip":
+                _check_slip_reprint(original, purpose)
+            if original is not None and not reason:
+                raise OriginalExists(original, _("its original %(number)s was issued on %(date)s: enter a reason to "
+                                                 "reprint it.", number=original.doc_number,
+                                                 date=original.issue_date.isoformat()))
         except DocumentError as exc:
             refused.append(f"{lease.registration_code}: {exc.message}")
+        else:
+            plan.append((lease, tenant_lp, original))
     if refused:
         raise DocumentError(" ".join(refused), "leases")
-    made = [(_new_certificate(lease) if kind == "certificate" else _new_slip(lease, None, purpose, paper))
-            for lease in leases]
-    return Batch([doc for doc, _data in made], render_batch([data for _doc, data in made]))
+    made = []
+    for lease, tenant_lp, original in plan:
+        if original is not None:
+            made.append(_reprint_row(original, reason, paper if kind == "info_slip" else None))
+        elif kind == "certificate":
+            made.append(_new_certificate(lease))
+        else:
+            made.append(_new_slip(lease, tenant_lp, purpose, paper))
+    return Batch([doc for doc, _data in made], _issue_batch([data for _doc, data in made], KIND_ZH[kind]))
 
 
 # ------------------------------------------------------------------------------------------- finance documents
@@ -364,11 +521,15 @@ def _receipt_data(doc: PrintedDocument, receipt, street: Street) -> ReceiptData:
                      if receipt.status != "issued" else ""))
 
 
-def print_receipt(receipt) -> Printed:
+def print_receipt(receipt, reason: str | None = None) -> Printed:
+    """The receipt's original; a reprint of it (with ``reason``; a void receipt reprints marked 作废)."""
+    again = _print_or_reprint(original_of("receipt", receipt_id=receipt.id), reason)
+    if again is not None:
+        return again
     # lease_id: the scanner lands on the receipt's lease
     doc = _new_document("receipt", receipt.street_id, holder_name=receipt.payer_name, receipt=receipt,
                         lease_id=receipt.lease_id)
-    return Printed(doc, render_document(_receipt_data(doc, receipt, _street(receipt.street_id))))
+    return Printed(doc, _issue(_receipt_data(doc, receipt, _street(receipt.street_id)), KIND_ZH["receipt"]))
 
 
 def _day_close_data(doc: PrintedDocument, dc, street: Street) -> DayCloseData:
@@ -401,14 +562,18 @@ def _day_close_data(doc: PrintedDocument, dc, street: Street) -> DayCloseData:
                    RECEIPT_STATUS_ZH.get(r.status, r.status)) for r in receipts])
 
 
-def print_day_close(dc) -> Printed:
+def print_day_close(dc, reason: str | None = None) -> Printed:
+    """The original sheet of this close (a day reopened and closed again gets a new one); else a reprint."""
     from counter.auth.models import User
 
+    again = _print_or_reprint(original_of("day_close", day_close_id=dc.id, day_closed_at=dc.closed_at), reason)
+    if again is not None:
+        return again
     with unrestricted():
         clerk = db.session.get(User, dc.clerk_id)
     doc = _new_document("day_close", dc.street_id, holder_name=clerk.display_name if clerk else "—", day_close=dc,
                         period=dc.business_date.isoformat()[:7])
-    return Printed(doc, render_document(_day_close_data(doc, dc, _street(dc.street_id))))
+    return Printed(doc, _issue(_day_close_data(doc, dc, _street(dc.street_id)), KIND_ZH["day_close"]))
 
 
 def _ledger_data(doc: PrintedDocument, street: Street) -> LedgerReportData:
@@ -446,15 +611,35 @@ def _ledger_data(doc: PrintedDocument, street: Street) -> LedgerReportData:
         collected=_yuan(pos.collected_fen), remitted=_yuan(pos.remitted_fen), outstanding=_yuan(pos.outstanding_fen))
 
 
-def print_ledger_report(street_id: int, year: int, month: int) -> Printed:
+def month_journal_seq(street_id: int, period: str) -> int:
+    """The last journal entry (``seq``) of the street dated in ``period`` (YYYY-MM), 0 when none: what a
+    monthly report shows. A posting added to the month makes the next print a new original."""
+    from counter.collection.models import JournalEntry
+    from counter.ledger.services import month_bounds
+
+    first, last = month_bounds(*(int(x) for x in period.split("-")))
+    with unrestricted():
+        seq = db.session.scalar(select(func.max(JournalEntry.seq)).where(
+            JournalEntry.street_id == street_id, JournalEntry.business_date >= first,
+            JournalEntry.business_date <= last))
+    return int(seq or 0)
+
+
+def print_ledger_report(street_id: int, year: int, month: int, reason: str | None = None) -> Printed:
+    """The month's report as it stands; a reprint (with ``reason``) when nothing was posted since its
+    original, a new original (the older one superseded) when something was."""
     if not can_see_street(street_id):
         raise DocumentError(_("You cannot act for this street."), "street")
     if not (1 <= int(month) <= 12) or not (2000 <= int(year) <= 2100):
         raise DocumentError(_("Choose a month."), "month")
     street = _street(street_id)
-    doc = _new_document("ledger_report", street_id, holder_name=street.office_name_zh,
-                        period=f"{int(year):04d}-{int(month):02d}")
-    return Printed(doc, render_document(_ledger_data(doc, street)))
+    period = f"{int(year):04d}-{int(month):02d}"
+    seq = month_journal_seq(street_id, period)
+    again = _print_or_reprint(original_of("ledger_report", street_id=street_id, period=period, journal_seq=seq), reason)
+    if again is not None:
+        return again
+    doc = _new_document("ledger_report", street_id, holder_name=street.office_name_zh, period=period, journal_seq=seq)
+    return Printed(doc, _issue(_ledger_data(doc, street), KIND_ZH["ledger_report"]))
 
 
 # ------------------------------------------------------------------------------------------- reprints
@@ -472,23 +657,49 @@ def _data_for(doc: PrintedDocument):
     return _ledger_data(doc, street)
 
 
-def reprint(document: PrintedDocument, reason: str | None) -> Printed:
-    """补打: a new register row (reprint n of the first print), the original issue date, today's facts."""
+def _check_still_current(original: PrintedDocument) -> None:
+    """A reprint repeats its original: refused when what the original showed has changed since."""
+    changed = False
+    if original.kind in LEASE_KINDS:
+        lease = original.lease
+        check_lease_printable(lease, original.kind)
+        if original.kind == "info_slip" and original.holder_party_id not in {lp.party_id for lp in lease.tenants}:
+            raise DocumentError(_("The tenant named on this slip is no longer a party of the lease: print a new slip."))
+        changed = original.lease_version is not None and lease.version != original.lease_version
+    elif original.kind == "day_close" and original.day_closed_at is not None:
+        changed = original.day_close.closed_at != original.day_closed_at
+    elif original.kind == "ledger_report" and original.journal_seq is not None:
+        changed = month_journal_seq(original.street_id, original.period) != original.journal_seq
+    if changed:
+        raise DocumentError(_("What this document shows has changed since it was issued (it is superseded): print a "
+                              "new original instead of a reprint."))
+
+
+def _reprint_row(document: PrintedDocument, reason: str | None, paper: str | None = None):
+    """The register row and the data of a reprint (补打) of ``document``'s original."""
     reason = (reason or "").strip()
     if not reason:
         raise DocumentError(_("Enter the reason for the reprint."), "reason")
     original = document.original if document.original_id else document
-    if original.kind in LEASE_KINDS:
-        check_lease_printable(original.lease, original.kind)
-        if original.kind == "info_slip" and original.holder_party_id not in {lp.party_id for lp in original.lease.tenants}:
-            raise DocumentError(_("The tenant named on this slip is no longer a party of the lease: print a new slip."))
+    _check_still_current(original)
+    if paper is not None and original.kind == "info_slip":
+        paper = _clean_paper(paper)
     doc = _new_document(original.kind, original.street_id, holder_name=original.holder_name,
                         lease=original.lease if original.kind in LEASE_KINDS else None,
                         receipt=original.receipt, day_close=original.day_close, period=original.period,
-                        holder_party_id=original.holder_party_id, purpose=original.purpose, paper=original.paper,
-                        original=original, reason=reason[:500],
-                        lease_id=original.lease_id if original.kind == "receipt" else None)
-    return Printed(doc, render_document(_data_for(doc)))
+                        holder_party_id=original.holder_party_id, purpose=original.purpose,
+                        paper=(paper or original.paper) if original.kind == "info_slip" else original.paper,
+                        original=original, reason=reason[:REASON_MAX],
+                        lease_id=original.lease_id if original.kind == "receipt" else None,
+                        lease_version=original.lease_version)
+    return doc, _data_for(doc)
+
+
+def reprint(document: PrintedDocument, reason: str | None, paper: str | None = None) -> Printed:
+    """补打: a new register row (reprint n of the first print), the original issue date, the same facts
+    (refused when they changed: then a new original is due)."""
+    doc, data = _reprint_row(document, reason, paper)
+    return Printed(doc, _issue(data, f"{KIND_ZH[doc.kind]} 补打"))
 
 
 # ------------------------------------------------------------------------------------------- status and verification
@@ -511,9 +722,41 @@ def document_status(doc: PrintedDocument) -> tuple[str, str | None]:
             dc = doc.day_close
             if dc.status == "reopened":
                 return "void", "day_reopened"
-            if dc.closed_at > doc.printed_at:
+            if dc.closed_at > (doc.day_closed_at or doc.printed_at):
                 return "superseded", "day_reclosed"
+        elif doc.kind == "ledger_report" and doc.period:
+            if _current_subject(doc) is not None:
+                return "superseded", "ledger_changed"
     return "valid", None
+
+
+def _current_subject(doc: PrintedDocument) -> dict | None:
+    """What an original of ``doc``'s kind would show today, when it differs from what ``doc`` shows."""
+    root = doc.original if doc.original_id else doc
+    if doc.kind in LEASE_KINDS and doc.lease is not None and doc.lease_version is not None:
+        if doc.lease.version == doc.lease_version:
+            return None
+        subject = {"lease_id": doc.lease_id, "lease_version": doc.lease.version}
+        if doc.kind == "info_slip":
+            subject["holder_party_id"] = doc.holder_party_id
+        return subject
+    if doc.kind == "day_close" and doc.day_close is not None:
+        closed = doc.day_close.closed_at
+        return None if closed == (root.day_closed_at or closed) else {"day_close_id": doc.day_close_id,
+                                                                       "day_closed_at": closed}
+    if doc.kind == "ledger_report" and doc.period:
+        seq = month_journal_seq(doc.street_id, doc.period)
+        if root.journal_seq is None or seq == root.journal_seq:
+            return None
+        return {"street_id": doc.street_id, "period": doc.period, "journal_seq": seq}
+    return None
+
+
+def successor_of(doc: PrintedDocument) -> PrintedDocument | None:
+    """The newer original that replaces a superseded ``doc`` (None while none was printed)."""
+    with unrestricted():
+        subject = _current_subject(doc)
+        return original_of(doc.kind, **subject) if subject is not None else None
 
 
 def find_by_verify_code(text: str | None) -> PrintedDocument | None:
@@ -552,7 +795,11 @@ def public_facts(doc: PrintedDocument) -> dict:
                  "print_date": doc.print_date, "reprint_no": doc.reprint_no, "status": status, "reason": reason,
                  "holder_masked": mask_name(doc.holder_name), "purpose": doc.purpose if doc.kind == "info_slip" else None,
                  "street": street, "lease_start": None, "lease_end": None, "address": None, "house_code": None,
-                 "use": None, "registration_number": None, "period": doc.period}
+                 "use": None, "registration_number": None, "period": doc.period, "superseded_by": None}
+        if status == "superseded":
+            newer = successor_of(doc)
+            if newer is not None:
+                facts["superseded_by"] = {"doc_number": newer.doc_number, "issue_date": newer.issue_date}
         if doc.kind in LEASE_KINDS and doc.lease is not None:
             lease = doc.lease
             code = lease.premises.house_code
