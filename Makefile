@@ -4,14 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The address printed in every QR code (the public verification page): this server unless set.
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 TEST_SYSPKGS := zbar-tools poppler-utils
 
 .PHONY: run test setup sysdeps sysdeps-test catalogs db clean
 
 run: setup db
 	@$(BIN)/counter demo-logins
-	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
-	@$(BIN)/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop); QR codes point to $(PUBLIC_BASE_URL)/verify/"
+	@PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: sysdeps-test $(VENV)/.installed-test catalogs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -43,6 +45,7 @@ catalogs:
 db:
 	@$(BIN)/counter db upgrade
 	@$(BIN)/counter seed-demo
+	@$(BIN)/counter init-signing
 
 clean:
 	rm -rf $(VENV) *.egg-info

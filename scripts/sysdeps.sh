@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # System packages the counter needs on Debian/Ubuntu: Pango for WeasyPrint, libharfbuzz-subset0
-# (without it every CJK PDF takes seconds), the Noto CJK fonts for printing, python3-venv.
+# (without it every CJK PDF takes seconds), the Noto CJK fonts for printing, fontconfig (fc-match: the
+# glyph guard finds the fonts' files), python3-venv.
 # As root: installs what is missing with apt. Otherwise: prints the exact apt command.
 # Extra packages can be asked for as arguments (make test adds the tools its tests use).
 set -euo pipefail
-wanted=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk "$@")
+wanted=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig "$@")
 missing=()
 for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

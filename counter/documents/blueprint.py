@@ -4,7 +4,7 @@ itself (inline, named after the document number) and its register row commits wi
 from __future__ import annotations
 
 import click
-from flask import Blueprint, abort, current_app, make_response, render_template, request
+from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,7 +19,7 @@ from counter.documents import labels, services
 from counter.documents.forms import (BatchForm, BatchSearchForm, LedgerReportForm, PrintForm, RegisterFilterForm,
                                      ReprintForm, SlipForm)
 from counter.documents.models import PrintedDocument
-from counter.documents.services import DocumentError
+from counter.documents.services import DocumentError, OriginalExists
 from counter.leases.models import Lease
 from counter.web import register_nav
 
@@ -28,11 +28,15 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 
 def init_app(app):
     register_nav(app, "documents.register", _l("Printed documents"), "document.print", order=50)
-    app.jinja_env.globals.update(doc_labels=labels)
+    app.jinja_env.globals.update(doc_labels=labels, lease_print_state=services.lease_print_state,
+                                 original_of=services.original_of)
     app.cli.add_command(verify_token_command)
+    app.cli.add_command(init_signing_command)
+    app.cli.add_command(verify_pdf_command)
 
 
 def pdf_response(pdf: bytes, doc_number: str):
+    """The signed PDF inline (print forms open it in a new tab, ready for the browser's print dialog)."""
     resp = make_response(pdf)
     resp.headers["Content-Type"] = "application/pdf"
     resp.headers["Content-Disposition"] = f'inline; filename="{doc_number}.pdf"'
@@ -55,11 +59,11 @@ def _apply(form, exc: DocumentError) -> None:
 def register():
     form = RegisterFilterForm(request.args)
     valid = form.validate() if request.args else True
-    stmt = services.register_query(form.kind.data or None, form.date_from.data if valid else None,
-                                   form.date_to.data if valid else None)
+    args = (form.kind.data or None, form.date_from.data if valid else None, form.date_to.data if valid else None)
+    stmt = services.register_query(*args, print_kind=form.print_kind.data or None)
     page = paginate(stmt, request.args.get("page", 1, type=int), per_page=25)
     ids = [d.id for d in page.items]
-    return render_template("documents/register.html", form=form, page=page,
+    return render_template("documents/register.html", form=form, page=page, counts=services.register_counts(*args),
                            checks=services.verification_counts(ids), reprints=services.reprint_counts(ids),
                            status_of=services.document_status), (200 if valid else 422)
 
@@ -91,7 +95,7 @@ def reprint(doc_id: int):
     form = ReprintForm()
     if form.validate_on_submit():
         try:
-            printed = services.reprint(doc, form.reason.data)
+            printed = services.reprint(doc, form.reason.data, paper=request.form.get("paper") or None)
         except DocumentError as exc:
             _apply(form, exc)
         else:
@@ -101,8 +105,20 @@ def reprint(doc_id: int):
 
 # ------------------------------------------------------------------------------------------- lease documents
 
-def _refused(lease: Lease, message: str, status: int = 409):
-    return render_template("documents/refused.html", lease=lease, message=message), status
+def _refused(lease: Lease | None, message: str, status: int = 409, *, original=None, action: str | None = None,
+             back: str | None = None):
+    """A print that could not be made: the message; when the original exists, the reprint form (reason)."""
+    form = ReprintForm()
+    if original is not None and request.method == "POST" and "reason" in request.form:
+        form.reason.errors = [_("Enter the reason for the reprint.")]
+    return render_template("documents/refused.html", lease=lease, message=message, original=original, form=form,
+                           action=action or request.path, back=back), (422 if original is not None else status)
+
+
+def _print_refused(exc: DocumentError, lease: Lease | None = None, back: str | None = None):
+    if isinstance(exc, OriginalExists):
+        return _refused(lease, exc.message, original=exc.original, back=back)
+    return _refused(lease, exc.message, back=back)
 
 
 @bp.route("/lease/<int:lease_id>/certificate", methods=["POST"])
@@ -113,10 +129,18 @@ def certificate(lease_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        printed = services.print_certificate(lease)
+        printed = services.print_certificate(lease, _reason())
     except DocumentError as exc:
-        return _refused(lease, exc.message)
+        return _print_refused(exc, lease)
     return pdf_response(printed.pdf, printed.document.doc_number)
+
+
+def _reason() -> str | None:
+    """The reprint reason of a print button's form (bounded like every reason)."""
+    from counter.core.bounds import REASON_MAX
+
+    reason = (request.form.get("reason") or "").strip()
+    return reason[:REASON_MAX] or None
 
 
 @bp.route("/lease/<int:lease_id>/slip", methods=["GET", "POST"])
@@ -133,12 +157,15 @@ def slip(lease_id: int):
         form.paper.data = current_app.config.get("SLIP_PAPER", "A4")
     if form.validate_on_submit():
         try:
-            printed = services.print_info_slip(lease, form.tenant.data, form.purpose.data, form.paper.data)
+            printed = services.print_info_slip(lease, form.tenant.data, form.purpose.data, form.paper.data,
+                                               reason=form.reason.data)
         except DocumentError as exc:
             _apply(form, exc)
         else:
             return pdf_response(printed.pdf, printed.document.doc_number)
-    return render_template("documents/slip.html", lease=lease, form=form), (422 if request.method == "POST" else 200)
+    state = services.lease_print_state(lease)
+    return render_template("documents/slip.html", lease=lease, form=form, state=state), \
+        (422 if request.method == "POST" else 200)
 
 
 @bp.route("/batch", methods=["GET", "POST"])
@@ -154,7 +181,8 @@ def batch():
         if len(leases) != len(set(chosen)):
             abort(404)  # another street's lease, or an unknown id
         try:
-            printed = services.print_batch(leases, form.kind.data, purpose=form.purpose.data, paper=form.paper.data)
+            printed = services.print_batch(leases, form.kind.data, purpose=form.purpose.data, paper=form.paper.data,
+                                           reason=form.reason.data)
         except DocumentError as exc:
             _apply(form, exc)
         else:
@@ -189,7 +217,10 @@ def receipt(receipt_id: int):
     r = get_or_404(Receipt, receipt_id)
     if not PrintForm().validate_on_submit():
         abort(400)
-    printed = services.print_receipt(r)
+    try:
+        printed = services.print_receipt(r, _reason())
+    except DocumentError as exc:
+        return _print_refused(exc, back=url_for("collection.receipt", receipt_id=r.id))
     return pdf_response(printed.pdf, printed.document.doc_number)
 
 
@@ -203,7 +234,10 @@ def day_close(day_close_id: int):
         abort(403)
     if not PrintForm().validate_on_submit():
         abort(400)
-    printed = services.print_day_close(dc)
+    try:
+        printed = services.print_day_close(dc, _reason())
+    except DocumentError as exc:
+        return _print_refused(exc)
     return pdf_response(printed.pdf, printed.document.doc_number)
 
 
@@ -226,7 +260,8 @@ def ledger_report():
         try:
             if street_id is None:
                 raise DocumentError(_("Choose a street."), "street")
-            printed = services.print_ledger_report(street_id, form.year.data, form.month.data)
+            printed = services.print_ledger_report(street_id, form.year.data, form.month.data,
+                                                   reason=form.reason.data)
         except DocumentError as exc:
             _apply(form, exc)
         else:
@@ -258,3 +293,42 @@ def verify_token_command(token, public_key_file):
     for k in sorted(claims):
         click.echo(f"{names.get(k, k)}: {claims[k]}")
     click.echo("valid")
+
+
+@click.command("init-signing")
+@with_appcontext
+def init_signing_command():
+    """Make the demo CA and office certificate (instance/pdf_signing.p12) unless configured; check it loads."""
+    from counter.documents import signing
+    from printing.signing import certificate_fingerprint
+
+    made = signing.ensure_demo_credentials()
+    try:
+        signer = signing.office_signer()
+    except signing.SigningUnavailable as exc:
+        click.echo(f"PDF signing UNAVAILABLE: {exc}")
+        raise SystemExit(1)
+    where = signing.p12_path()
+    kind = "demo certificate" if made is not None else "certificate"
+    click.echo(f"PDF signing: {kind} {where} ({signer.subject}, valid until {signer.not_after:%Y-%m-%d}); "
+               f"SHA-256 {certificate_fingerprint(signer.certificate_pem)[:23]}...")
+
+
+@click.command("verify-pdf")
+@click.argument("pdf_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--ca", "ca_file", type=click.Path(exists=True, dir_okay=False),
+              help="PEM file of the trusted CA (default: this installation's CA).")
+@with_appcontext
+def verify_pdf_command(pdf_file, ca_file):
+    """Check the office's signature of a printed document's PDF, offline (nothing is fetched)."""
+    from counter.documents import signing
+    from printing.signing import validate
+
+    roots = [open(ca_file).read()] if ca_file else [signing.ca_pem() or signing.certificate_pem()]
+    check = validate(open(pdf_file, "rb").read(), roots)
+    click.echo(f"signer: {check.signer or '-'}")
+    click.echo(f"intact: {check.intact}  valid: {check.valid}  trusted: {check.trusted}  "
+               f"whole file: {check.covers_whole_file}")
+    click.echo("valid" if check.ok else f"INVALID ({check.summary})")
+    if not check.ok:
+        raise SystemExit(1)

@@ -462,6 +462,28 @@ def print_batch(leases: list[Lease], kind: str, *, purpose: str | None = DEFAULT
     return Batch([doc for doc, _data in made], _issue_batch([data for _doc, data in made], KIND_ZH[kind]))
 
 
+def lease_glyph_problems(lease: Lease) -> list[dict]:
+    """The characters of the lease's printed facts that the printing font lacks (the lease page warns
+    at registration time: no proof of this lease could be printed)."""
+    from counter.documents.labels import FIELD_LABELS
+
+    texts = [(str(FIELD_LABELS["name"]), lp.party.name) for lp in lease.parties]
+    texts.append((str(FIELD_LABELS["property_address"]), lease.premises.full_address))
+    out = []
+    for label, text in texts:
+        for ch in missing_in_text(text):
+            out.append({"field": label, "value": text, "char": ch, "code": f"U+{ord(ch):04X}"})
+    return out
+
+
+def lease_print_state(lease: Lease) -> dict:
+    """For the lease page: the originals of the current version (a print of them is a reprint) and the
+    characters that would block printing."""
+    return {"certificate": _certificate_original(lease) if lease.premises.has_title else None,
+            "slips": {lp.party_id: _slip_original(lease, lp.party_id) for lp in lease.tenants},
+            "glyphs": lease_glyph_problems(lease)}
+
+
 # ------------------------------------------------------------------------------------------- finance documents
 
 def _period_label(first: str, last: str) -> str:
@@ -813,9 +835,15 @@ def public_facts(doc: PrintedDocument) -> dict:
 
 # ------------------------------------------------------------------------------------------- register and scanner
 
-def register_query(kind: str | None = None, date_from: date | None = None, date_to: date | None = None):
-    """Documents of the user's street(s), newest first (street-scoped by the ORM hook)."""
+def register_query(kind: str | None = None, date_from: date | None = None, date_to: date | None = None,
+                   print_kind: str | None = None):
+    """Documents of the user's street(s), newest first (street-scoped by the ORM hook); ``print_kind``
+    "original" or "reprint" keeps only those."""
     stmt = select(PrintedDocument)
+    if print_kind == "original":
+        stmt = stmt.where(PrintedDocument.reprint_no == 0)
+    elif print_kind == "reprint":
+        stmt = stmt.where(PrintedDocument.reprint_no > 0)
     if kind:
         stmt = stmt.where(PrintedDocument.kind == kind)
     if date_from:
@@ -823,6 +851,16 @@ def register_query(kind: str | None = None, date_from: date | None = None, date_
     if date_to:
         stmt = stmt.where(PrintedDocument.print_date <= date_to)
     return stmt.order_by(PrintedDocument.id.desc())
+
+
+def register_counts(kind: str | None = None, date_from: date | None = None, date_to: date | None = None) -> dict:
+    """{"original": n, "reprint": m} over the register's filter (the user's streets)."""
+    stmt = register_query(kind, date_from, date_to).order_by(None).subquery()
+    rows = db.session.execute(select(stmt.c.reprint_no > 0, func.count()).group_by(stmt.c.reprint_no > 0))
+    counts = {"original": 0, "reprint": 0}
+    for is_reprint, n in rows:
+        counts["reprint" if is_reprint else "original"] = int(n)
+    return counts
 
 
 def reprints_of(doc: PrintedDocument) -> list[PrintedDocument]:
@@ -856,7 +894,8 @@ def lease_id_for_document_number(text: str | None) -> int | None:
     return doc.lease_id if doc is not None else None
 
 
-__all__ = ["DocumentError", "Printed", "Batch", "print_certificate", "print_info_slip", "print_receipt",
+__all__ = ["OriginalExists", "original_of", "lease_print_state", "lease_glyph_problems", "successor_of",
+           "month_journal_seq", "check_can_issue", "glyph_message", "DocumentError", "Printed", "Batch", "print_certificate", "print_info_slip", "print_receipt",
            "print_day_close", "print_ledger_report", "print_batch", "reprint", "document_status",
            "find_by_verify_code", "log_verification", "verification_counts", "public_facts", "register_query",
            "reprints_of", "reprint_counts", "find_by_number", "lease_id_for_document_number", "token_for",

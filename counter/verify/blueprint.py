@@ -48,6 +48,33 @@ def public_key():
     return render_template("verify/public_key.html", pem=public_key_to_pem(key), b64=public_key_to_b64(key))
 
 
+def _pem_download(pem: str, filename: str):
+    from flask import make_response
+
+    if not pem:
+        abort(404)
+    resp = make_response(pem)
+    resp.headers["Content-Type"] = "application/x-pem-file"
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
+
+
+@bp.route("/office-certificate.pem")
+def office_certificate():
+    """The office certificate that signs every issued PDF (PAdES), for a PDF reader or ``counter verify-pdf``."""
+    from counter.documents import signing
+
+    return _pem_download(signing.certificate_pem(), "office-certificate.pem")
+
+
+@bp.route("/ca-certificate.pem")
+def ca_certificate():
+    """The CA that issued the office certificate (add it as trusted to check the PDF signatures)."""
+    from counter.documents import signing
+
+    return _pem_download(signing.ca_pem(), "ca-certificate.pem")
+
+
 @bp.route("/<code>")
 def show(code: str):
     with unrestricted():

@@ -57,10 +57,12 @@ def test_receipt_then_void_shows_void_everywhere(app, clerk_client, supervisor_c
     html = public.get(f"/verify/{doc.verify_code}").get_data(as_text=True)
     assert "作废" in html and "该收据已作废。" in html
 
-    again = clerk_client.post(f"/documents/receipt/{receipt.id}")
+    no_reason = clerk_client.post(f"/documents/receipt/{receipt.id}")  # one original: printing again is 补打
+    assert no_reason.status_code == 422 and doc.doc_number in no_reason.get_data(as_text=True)
+    again = clerk_client.post(f"/documents/receipt/{receipt.id}", data={"reason": "作废后交缴款人留存"})
     assert again.status_code == 200
     text = squash(pdf_text(again.data, tmp_path))
-    assert "作废" in text and "金额录入错误" in text
+    assert "作废" in text and "金额录入错误" in text and "补打（第1次）" in text
 
 
 def test_receipt_of_other_street_is_404(app, users, login, lease_a):

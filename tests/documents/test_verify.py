@@ -77,12 +77,16 @@ def test_superseded_after_amendment_and_a_reprint_is_valid(app, clerk_client, le
     html = public.get(f"/verify/{doc.verify_code}").get_data(as_text=True)
     assert "已被取代" in html and "已变更" in html
     assert services.document_status(doc) == ("superseded", "lease_changed")
+    # a reprint would repeat the old facts: refused, the amendment gets a new original
     resp = clerk_client.post(f"/documents/{doc.id}/reprint", data={"reason": "租金变更后重新打印"})
-    assert resp.status_code == 200
-    reprint = db.session.scalar(select(PrintedDocument).order_by(PrintedDocument.id.desc()))
-    assert services.document_status(reprint) == ("valid", None)
-    html = public.get(f"/verify/{reprint.verify_code}").get_data(as_text=True)
-    assert "有效" in html and "第 1 次补打" in html
+    assert resp.status_code == 422 and "已被取代" in resp.get_data(as_text=True)
+    new = _print(clerk_client, lease_a)  # from the lease page, no reason needed: the new version's original
+    assert (new.reprint_no, new.lease_version, new.is_original) == (0, lease_a.version, True)
+    assert services.document_status(new) == ("valid", None)
+    html = public.get(f"/verify/{new.verify_code}").get_data(as_text=True)
+    assert "有效" in html
+    html = public.get(f"/verify/{doc.verify_code}").get_data(as_text=True)
+    assert "已被取代" in html and new.doc_number in html  # the old one names its replacement
 
 
 def test_unknown_and_malformed_codes(app, clerk_client, lease_a):
