@@ -855,12 +855,13 @@ def register_query(kind: str | None = None, date_from: date | None = None, date_
 
 def register_counts(kind: str | None = None, date_from: date | None = None, date_to: date | None = None) -> dict:
     """{"original": n, "reprint": m} over the register's filter (the user's streets)."""
+    from sqlalchemy import case
+
     stmt = register_query(kind, date_from, date_to).order_by(None).subquery()
-    rows = db.session.execute(select(stmt.c.reprint_no > 0, func.count()).group_by(stmt.c.reprint_no > 0))
-    counts = {"original": 0, "reprint": 0}
-    for is_reprint, n in rows:
-        counts["reprint" if is_reprint else "original"] = int(n)
-    return counts
+    originals, reprints = db.session.execute(select(
+        func.coalesce(func.sum(case((stmt.c.reprint_no == 0, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((stmt.c.reprint_no > 0, 1), else_=0)), 0))).one()
+    return {"original": int(originals), "reprint": int(reprints)}
 
 
 def reprints_of(doc: PrintedDocument) -> list[PrintedDocument]:
