@@ -324,8 +324,10 @@ def verify_pdf_command(pdf_file, ca_file):
     from counter.documents import signing
     from printing.signing import validate
 
-    roots = [open(ca_file).read()] if ca_file else [signing.ca_pem() or signing.certificate_pem()]
-    check = validate(open(pdf_file, "rb").read(), roots)
+    from pathlib import Path
+
+    roots = [Path(ca_file).read_text()] if ca_file else [signing.ca_pem() or signing.certificate_pem()]
+    check = validate(Path(pdf_file).read_bytes(), roots)
     click.echo(f"signer: {check.signer or '-'}")
     click.echo(f"intact: {check.intact}  valid: {check.valid}  trusted: {check.trusted}  "
                f"whole file: {check.covers_whole_file}")
