@@ -12,6 +12,10 @@
    (fonts subset once per PDF: ~2x cheaper per slip than one PDF each; ``--chunk 1`` or
    ``--also-single`` measures one PDF per slip).  Throughput is reported with and without the
    pool start-up.  Target >= 4.5 docs/s.
+3. Per document kind (certificate, A4 and A5 slip, receipt, day-close sheet, ledger report of 30
+   lines): the median render (glyph check + layout + PDF) and the median PAdES signature of that PDF
+   (``printing.signing.OfficeSigner`` with demo credentials, ECDSA P-256), and their ratio.
+   Target: signing <= 10 % of the render.
 """
 
 from __future__ import annotations
@@ -53,6 +57,40 @@ def median_pair(make, render, render_html, n):
                                                stylesheets=r.stylesheets)
         alone.append(time.perf_counter() - t0)
     return statistics.median(ours), statistics.median(alone)
+
+
+SIGN_KINDS = {
+    "certificate": lambda i: samples.sample_certificate(doc_number=f"DOC-FT01-2026-{300000 + i:06d}"),
+    "info slip A4": lambda i: samples.sample_info_slip(doc_number=f"DOC-FT01-2026-{400000 + i:06d}"),
+    "info slip A5": lambda i: samples.sample_info_slip("A5", doc_number=f"DOC-FT01-2026-{500000 + i:06d}"),
+    "receipt": lambda i: samples.sample_receipt(doc_number=f"DOC-FT01-2026-{600000 + i:06d}"),
+    "day close": lambda i: samples.sample_day_close(doc_number=f"DOC-FT01-2026-{700000 + i:06d}"),
+    "ledger (30 lines)": lambda i: samples.sample_ledger(30, doc_number=f"DOC-FT01-2026-{800000 + i:06d}"),
+}
+
+
+def sign_costs(n: int) -> dict[str, tuple[float, float, int]]:
+    """kind -> (median render s, median sign s, signed PDF bytes)."""
+    from printing.documents import render_document
+    from printing.signing import OfficeSigner, make_demo_credentials
+
+    signer = OfficeSigner(make_demo_credentials().p12)
+    out = {}
+    for kind, make in SIGN_KINDS.items():
+        signer.sign(render_document(make(n + 1)))  # warm-up
+        renders, signs, size = [], [], 0
+        for i in range(n):
+            doc = make(i)
+            t0 = time.perf_counter()
+            pdf = render_document(doc)
+            t1 = time.perf_counter()
+            signed = signer.sign(pdf, reason=kind)
+            t2 = time.perf_counter()
+            renders.append(t1 - t0)
+            signs.append(t2 - t1)
+            size = len(signed)
+        out[kind] = (statistics.median(renders), statistics.median(signs), size)
+    return out
 
 
 def _init_worker():
@@ -109,6 +147,7 @@ def main():
     slip = median_pair(
         lambda i: samples.sample_info_slip(doc_number=f"DOC-FT01-2026-{200000 + i:06d}"),
         render_info_slip, render_info_slip_html, a.n)
+    signing = sign_costs(max(3, a.n // 4))
     runs = [(a.chunk, batch(a.batch, a.procs, a.chunk))]
     if a.also_single and a.chunk != 1:
         runs.append((1, batch(a.batch, a.procs, 1)))
@@ -120,6 +159,11 @@ def main():
         ratio = ours / alone
         print(f"{name:<14}{ours:>10.3f}{alone:>11.3f}{ratio:>8.2f}{'<= 1.30':>9}"
               f"  {'OK' if ratio <= 1.3 else 'MISS'}")
+    print(f"\n{'document':<20}{'render (ms)':>12}{'sign (ms)':>11}{'sign/render':>13}{'target':>9}")
+    for kind, (render_s, sign_s, size) in signing.items():
+        ratio = sign_s / render_s
+        print(f"{kind:<20}{render_s * 1000:>12.0f}{sign_s * 1000:>11.1f}{ratio:>12.1%}{'<= 10%':>9}"
+              f"  {'OK' if ratio <= 0.10 else 'MISS'}  ({size // 1024} KB signed)")
     for chunk, (total_rate, steady_rate, startup, work) in runs:
         how = "one PDF per slip" if chunk == 1 else f"render_batch, {chunk} slips per PDF"
         print(f"\nbatch: {a.batch} slips on {a.procs} processes ({how})")
