@@ -5,7 +5,7 @@ Public API (the contract the rest of the app uses)::
     from fees import (LeaseFacts, assess, Assessment, AssessmentLine, load_shipped_schedules,
                       ScheduleSet, GuidanceRents, GuidanceRent, YearMonth)
 
-See :mod:`fees.money` for THE rounding and base rules, :mod:`fees.breakdown` for the
+See :mod:`fees.money` for THE rounding and base rules, :mod:`fees.arithmetic` for the
 arithmetic shown on screens and receipts, :mod:`fees.engine` for how a
 month's schedule is chosen, :mod:`fees.model` for the schedule data format and
 :mod:`fees.uses` for the canonical lease-use codes.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from .breakdown import Breakdown, BreakdownRow, ExemptRow, breakdown, quote_json
+from .arithmetic import Breakdown, BreakdownRow, ExemptRow, breakdown, quote_json, yuan as plain_yuan
 from .calendar import YearMonth, months_between
 from .engine import (Assessment, AssessmentLine, ItemTotal, LeaseFacts, MonthBasis, ScheduleSet, assess)
 from .errors import AmbiguousScheduleError, FeesError, NoRuleError, NoScheduleError, ScheduleError, ScheduleProblem
@@ -30,7 +30,7 @@ __all__ = [
     "ITEM_CODES", "ITEM_NAMES", "Band", "Item", "RateSchedule", "Reduction", "Rule", "schedules_from_toml",
     "validate_schedule", "validate_schedule_localized", "toml_problem", "json_problem", "fen_to_yuan", "format_yuan",
     "round_fen", "yuan_to_fen", "load_shipped_schedules", "Source", "sources_label",
-    "Breakdown", "BreakdownRow", "ExemptRow", "breakdown", "quote_json",
+    "Breakdown", "BreakdownRow", "ExemptRow", "breakdown", "quote_json", "plain_yuan",
     "SHIPPED_ITEMISED_IDS", "SHIPPED_COMPREHENSIVE_IDS",
 ]
 

@@ -143,9 +143,9 @@ class ExemptRow:
 
 
 _REASON = {
-    "zh": {"exempt": "免征", "threshold": "月租金 ≤ {t}，免征", "vat_exempt": "增值税免征，随之免征",
+    "zh": {"exempt": "依规定免征", "threshold": "月租金 ≤ {t}，免征", "vat_exempt": "增值税免征，随之免征",
            "business_tax_exempt": "营业税免征，随之免征"},
-    "en": {"exempt": "exempt", "threshold": "exempt: monthly rent ≤ {t}", "vat_exempt": "exempt with the VAT",
+    "en": {"exempt": "exempt by rule", "threshold": "exempt: monthly rent ≤ {t}", "vat_exempt": "exempt with the VAT",
            "business_tax_exempt": "exempt with the business tax"},
 }
 
@@ -160,20 +160,22 @@ class Breakdown:
     repair_cost_fen: int = 0
     repair_used_fen: int = 0
     repair_carry_fen: int = 0
+    area_m2: Decimal | None = None
 
     def exempt_notes(self, lang: str = "zh") -> list[str]:
-        """``增值税、城市维护建设税（月租金 ≤ 100,000.00，免征，2024-06）``, one per reason and span."""
+        """``增值税、城市维护建设税（月租金 ≤ 100,000.00，免征，2024-06）``, one per reason and span (the span
+        is left out when it is the whole assessment's)."""
         groups: dict[tuple, list[str]] = {}
         for e in self.exempt:
             key = (e.reason, e.threshold_fen, e.first, e.last)
             groups.setdefault(key, []).append(e.name_en if lang == "en" else e.name_zh)
+        whole = (self.months[0].month, self.months[-1].month) if self.months else None
         out = []
         for (reason, threshold, first, last), names in groups.items():
             why = _REASON["en" if lang == "en" else "zh"][reason].format(t=yuan(threshold or 0))
-            if lang == "en":
-                out.append(f"{', '.join(names)} ({why}, {_span(first, last, lang)})")
-            else:
-                out.append(f"{'、'.join(names)}（{why}，{_span(first, last, lang)}）")
+            if (first, last) != whole:
+                why += (", " if lang == "en" else "，") + _span(first, last, lang)
+            out.append(f"{', '.join(names)} ({why})" if lang == "en" else f"{'、'.join(names)}（{why}）")
         return out
 
     def notes(self, lang: str = "zh") -> list[str]:
@@ -183,10 +185,11 @@ class Breakdown:
         for first, last, m in _month_spans(self.months):
             span = _span(first, last, lang)
             if m.floor_rent_fen is not None and m.floor_rent_fen > m.declared_rent_fen:
-                out.append(f"计税租金（{span}）= 指导租金 {num(m.guidance_yuan_per_m2)}/m² × 面积 = "
+                area = f"{self.area_m2} m²"
+                out.append(f"计税租金（{span}）= 指导租金 {num(m.guidance_yuan_per_m2)}/m² × {area} = "
                            f"{yuan(m.floor_rent_fen)}，高于申报租金 {yuan(m.declared_rent_fen)}"
                            + ("（示例数据）" if m.guidance_sample else "") if zh else
-                           f"Taxable rent ({span}) = guidance {num(m.guidance_yuan_per_m2)}/m² × area = "
+                           f"Taxable rent ({span}) = guidance {num(m.guidance_yuan_per_m2)}/m² × {area} = "
                            f"{yuan(m.floor_rent_fen)}, above the declared {yuan(m.declared_rent_fen)}"
                            + (" (sample data)" if m.guidance_sample else ""))
             if m.vat_divisor is not None and m.rent_ex_vat_fen is not None:
@@ -260,7 +263,7 @@ def breakdown(a) -> Breakdown:
     rows.sort(key=lambda r: (r.first, list(by_item).index(r.item)))
     return Breakdown(rows=tuple(rows), exempt=tuple(exempt), total_fen=a.total_fen, sample=a.sample,
                      months=tuple(a.months), repair_cost_fen=a.repair_cost_fen, repair_used_fen=a.repair_used_fen,
-                     repair_carry_fen=a.repair_carry_fen)
+                     repair_carry_fen=a.repair_carry_fen, area_m2=a.facts.area_m2)
 
 
 def _y(fen: int | None) -> str | None:
