@@ -442,6 +442,14 @@ def preview(v: RateScheduleVersion, month: fees.YearMonth | None = None,
 
 # --------------------------------------------------------------------------------- reference data
 
+_SHIPPED_NOTES = ("shipped sample schedule", "shipped schedule")
+
+
+def _is_shipped(v: RateScheduleVersion) -> bool:
+    """A version loaded from the shipped files by :func:`ensure_tax_reference` (not made by the office)."""
+    return v.created_by == "system" and v.note in _SHIPPED_NOTES and v.based_on_id is None
+
+
 def ensure_tax_reference(samples: bool = False) -> None:
     """Load the shipped schedules and guidance rents, idempotently: confirmed ones always, sample ones only
     with ``samples`` (``seed-demo``; ``counter load-reference --samples``). Every shipped table is a sample
@@ -457,7 +465,7 @@ def ensure_tax_reference(samples: bool = False) -> None:
                                     .where(RateScheduleVersion.schedule_id == sched.id)).all()
         if any(v.version >= sched.version for v in stored):
             continue
-        if any(v.created_by != "system" or not v.is_sample for v in stored):
+        if not all(_is_shipped(v) for v in stored):
             continue  # the office has its own versions of this schedule: never replaced behind its back
         now = utcnow() if stored else None
         for old in stored:
@@ -465,7 +473,7 @@ def ensure_tax_reference(samples: bool = False) -> None:
                 old.status, old.retired_at, old.retired_by = "retired", now, "system"
         db.session.flush()
         v = RateScheduleVersion(schedule_id=sched.id, version=sched.version, status="active",
-                                note="shipped sample schedule" if sched.sample else "shipped schedule",
+                                note=_SHIPPED_NOTES[0] if sched.sample else _SHIPPED_NOTES[1],
                                 created_by="system", activated_by="system", activated_at=now)
         _apply(v, sched)
         db.session.add(v)
