@@ -134,7 +134,7 @@ def main() -> None:
 
     with app.app_context():
         upgrade()
-        ensure_reference_data()
+        ensure_reference_data(samples=True)
         db.session.commit()
         streets = [(s.id, s.short_code, s.reg_prefix) for s in db.session.scalars(select(Street).order_by(Street.code))]
         have = db.session.scalar(select(func.count(Lease.id)))

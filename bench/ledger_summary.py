@@ -68,7 +68,7 @@ def load(app, rows: int) -> None:
     from counter.reference import ensure_reference_data
     from counter.streets.models import Street
 
-    ensure_reference_data()
+    ensure_reference_data(samples=True)
     db.session.commit()
     have = db.session.scalar(select(func.count()).select_from(JournalEntry))
     if have >= rows:

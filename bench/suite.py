@@ -106,7 +106,7 @@ def ensure_database(url: str, leases: int, years: int) -> str:
 
     _create_db(url)
     _counter(url, "db", "upgrade", capture=True)
-    _counter(url, "load-reference", capture=True)
+    _counter(url, "load-reference", "--samples", capture=True)
     with psycopg.connect(_psql_url(url)) as conn:
         have = conn.execute("SELECT count(*) FROM lease").fetchone()[0]
     if have < leases:
@@ -550,7 +550,7 @@ def bench_import(pg: str, rows: int) -> list[Row]:
     url = f"{pg.rstrip('/')}/bench_import"
     _create_db(url, drop=True)
     _counter(url, "db", "upgrade", capture=True)
-    _counter(url, "load-reference", capture=True)
+    _counter(url, "load-reference", "--samples", capture=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench-import-"))
     try:
         path = tmp / "leases.csv"

@@ -25,14 +25,21 @@ def seed_demo_command():
 
 
 @main.command("load-reference")
+@click.option("--samples", is_flag=True,
+              help="Also load the SAMPLE rate schedules and guidance rents (demo and test installs only).")
 @with_appcontext
-def load_reference_command():
-    """Load or complete the reference data (streets, shipped rate schedules); idempotent."""
+def load_reference_command(samples):
+    """Load or complete the reference data (streets; confirmed rate schedules); idempotent.
+
+    Sample rate schedules and sample guidance rents are loaded only with --samples; production refuses
+    to collect on them until an administrator confirms them."""
     from counter.reference import ensure_reference_data
 
-    ensure_reference_data()
+    ensure_reference_data(samples=samples)
     db.session.commit()
-    click.echo("Reference data is complete.")
+    click.echo("Reference data is complete." + (" Sample rates and guidance rents are loaded: production "
+                                                 "refuses to collect on them until they are confirmed."
+                                                 if samples else ""))
 
 
 @main.command("demo-logins")

@@ -25,8 +25,9 @@ def demo_username(street: Street, role: str) -> str:
 
 
 def seed_demo() -> bool:
-    """Load the demo data when the database has no users yet. Returns True when it loaded."""
-    ensure_reference_data()
+    """Load the demo data when the database has no users yet (the reference data with its samples: sample
+    rates and guidance rents). Returns True when it loaded."""
+    ensure_reference_data(samples=True)
     if db.session.scalar(select(User.id).limit(1)) is not None:
         return False
     streets = db.session.scalars(select(Street).order_by(Street.code)).all()

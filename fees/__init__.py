@@ -5,7 +5,8 @@ Public API (the contract the rest of the app uses)::
     from fees import (LeaseFacts, assess, Assessment, AssessmentLine, load_shipped_schedules,
                       ScheduleSet, GuidanceRents, GuidanceRent, YearMonth)
 
-See :mod:`fees.money` for THE rounding rule, :mod:`fees.engine` for how a
+See :mod:`fees.money` for THE rounding and base rules, :mod:`fees.arithmetic` for the
+arithmetic shown on screens and receipts, :mod:`fees.engine` for how a
 month's schedule is chosen, :mod:`fees.model` for the schedule data format and
 :mod:`fees.uses` for the canonical lease-use codes.
 """
@@ -13,12 +14,13 @@ from __future__ import annotations
 
 from importlib import resources
 
+from .arithmetic import Breakdown, BreakdownRow, ExemptRow, breakdown, quote_json, yuan as plain_yuan
 from .calendar import YearMonth, months_between
 from .engine import (Assessment, AssessmentLine, ItemTotal, LeaseFacts, MonthBasis, ScheduleSet, assess)
 from .errors import AmbiguousScheduleError, FeesError, NoRuleError, NoScheduleError, ScheduleError, ScheduleProblem
 from .guidance import GuidanceRent, GuidanceRents, guidance_from_toml, load_sample_guidance
-from .model import (ITEM_CODES, ITEM_NAMES, Band, Item, RateSchedule, Reduction, Rule, json_problem,
-                    schedules_from_toml, toml_problem, validate_schedule, validate_schedule_localized)
+from .model import (ITEM_CODES, ITEM_NAMES, Band, Item, RateSchedule, Reduction, Rule, Source, json_problem,
+                    schedules_from_toml, sources_label, toml_problem, validate_schedule, validate_schedule_localized)
 from .money import fen_to_yuan, format_yuan, round_fen, yuan_to_fen
 
 __all__ = [
@@ -27,11 +29,12 @@ __all__ = [
     "ScheduleError", "ScheduleProblem", "GuidanceRent", "GuidanceRents", "guidance_from_toml", "load_sample_guidance",
     "ITEM_CODES", "ITEM_NAMES", "Band", "Item", "RateSchedule", "Reduction", "Rule", "schedules_from_toml",
     "validate_schedule", "validate_schedule_localized", "toml_problem", "json_problem", "fen_to_yuan", "format_yuan",
-    "round_fen", "yuan_to_fen", "load_shipped_schedules",
+    "round_fen", "yuan_to_fen", "load_shipped_schedules", "Source", "sources_label",
+    "Breakdown", "BreakdownRow", "ExemptRow", "breakdown", "quote_json", "plain_yuan",
     "SHIPPED_ITEMISED_IDS", "SHIPPED_COMPREHENSIVE_IDS",
 ]
 
-SHIPPED_ITEMISED_IDS = ("itemised-2014-10", "itemised-2019-01", "itemised-2021-04", "itemised-2023-01")
+SHIPPED_ITEMISED_IDS = ("itemised-2014-10", "itemised-2016-05", "itemised-2019-01", "itemised-2021-04", "itemised-2023-01")
 SHIPPED_COMPREHENSIVE_IDS = ("comprehensive-2014", "comprehensive-2019")
 
 

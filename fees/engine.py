@@ -4,7 +4,7 @@
   (``effective_from <= day <= effective_to``, both inclusive). The month being
   taxed decides, never ``assessed_on`` (which is only recorded): assessing 2018
   rent in 2026 uses the 2018 schedule. A period spanning a schedule change is
-  split by month at the boundary.
+  split by month at the boundary, each month computed under its own schedule.
 * Among the schedules of a :class:`ScheduleSet` in force on that day, only those
   with a rule for the lease's landlord kind and use category are candidates;
   the highest ``priority`` wins, then the latest ``effective_from``. A remaining
@@ -14,8 +14,18 @@
   effective_from wins" and, when both modes are active, itemised wins. The app
   decides which schedules are active by choosing which ones it puts in the set
   (and may store a schedule version with a higher priority).
+* The rent of a multi-month payment is the monthly rent of each month: the
+  thresholds are tested on the month's rent, never on the sum paid at once
+  (国家税务总局公告2016年第53号 第二条, 2019年第4号: a lump sum is spread over its months).
+* Bases and rounding: see :mod:`fees.money` (THE rules, written once). Every
+  line records the figures of its arithmetic (base, rate, tax, relief, amount;
+  for income tax the income, the taxes and repair costs deducted and the
+  ¥800 / 20 % deduction) so that screens and receipts print them as computed.
+* Repair costs (修缮费用) borne by an individual landlord are deducted from the
+  income tax base, at most ``repair_cap_fen`` (¥800) a month, the rest carried
+  to the next month and, at the end of the assessment, out of it
+  (:attr:`Assessment.repair_carry_fen`; 国税发〔1994〕89号, 国税函〔2009〕639号 第三条).
 * Zero months (``last < first``) give an Assessment with no lines and total 0.
-* Rounding: see :mod:`fees.money` - one rounding per item per month.
 """
 from __future__ import annotations
 
@@ -27,13 +37,11 @@ from typing import Any, Iterable
 from .calendar import YearMonth, months_between
 from .errors import AmbiguousScheduleError, FeesError, NoScheduleError
 from .guidance import GuidanceRents
-from .model import ITEM_NAMES, RateSchedule, Rule
-from .money import round_fen
+from .model import ITEM_NAMES, Item, RateSchedule, Rule
+from .money import ex_vat_fen, percent_off_fen, relief_fen, round_fen, tax_fen
 from .uses import LANDLORD_KINDS, USES
 
 __all__ = ["LeaseFacts", "ScheduleSet", "AssessmentLine", "ItemTotal", "MonthBasis", "Assessment", "assess"]
-
-_HUNDRED = Decimal(100)
 
 
 @dataclass(frozen=True)
@@ -115,26 +123,60 @@ class ScheduleSet:
         return best
 
 
+_LINE_DECIMALS = ("area_m2", "vat_divisor", "deduction_rate")
+_LINE_OPTIONAL = ("tax_fen", "relief_fen", "exempt_reason", "threshold_fen", "min_fen", "income_fen", "taxes_fen",
+                  "repair_fen", "deduction_kind", "deduction_fen", "deduction_threshold_fen", "repair_cap_fen")
+
+
 @dataclass(frozen=True)
 class AssessmentLine:
+    """One item of one month, with every figure of its arithmetic (all in fen, see :mod:`fees.money`):
+    ``base_fen x rate = tax_fen`` (minimum applied), ``- relief_fen = amount_fen``.
+
+    ``base_fen`` is the figure the rate multiplies: the rent excluding VAT (base ``rent_ex_vat``), the
+    rent (``rent``, ``contract_amount``), the VAT or business tax levied (surcharges), the taxable income
+    (income tax: ``income_fen - taxes_fen - repair_fen - deduction_fen``), 0 for ``area`` (``area_m2`` x
+    rate). Lines read from a record written before the figures were stored (format 1) have
+    ``tax_fen = None`` (:attr:`legacy`): only their amount is known."""
     month: YearMonth
     item: str
     name_zh: str
     name_en: str
     base_kind: str
-    base_fen: int           # rent (incl. VAT) for rent/rent_ex_vat/contract_amount; VAT levied for vat; net income for iit_rent; 0 for area
+    base_fen: int
     rate: Decimal           # fraction (0.015 = 1.5 %); yuan/m2/month for area
     reduction_percent: Decimal
     amount_fen: int
     schedule_id: str
     schedule_version: int
     rule_id: str
-    exempt_reason: str | None = None   # "exempt" | "threshold" | "vat_exempt" | None
+    tax_fen: int | None = None         # 应纳税额 = round(base x rate), minimum applied; 0 when exempt
+    relief_fen: int | None = None      # 减免税额 = round(tax x reduction_percent / 100)
+    exempt_reason: str | None = None   # "exempt" | "threshold" | "vat_exempt" | "business_tax_exempt" | None
     threshold_fen: int | None = None   # set when exempt_reason == "threshold"
     min_fen: int | None = None         # set when the minimum was applied
     area_m2: Decimal | None = None     # area lines
-    deduction_yuan: Decimal | None = None  # IIT: the ¥800 or 20 % deduction
-    vat_divisor: Decimal | None = None     # rent_ex_vat lines
+    vat_divisor: Decimal | None = None  # rent_ex_vat lines of a month whose VAT is charged
+    income_fen: int | None = None      # income tax: the income (rent excluding VAT)
+    taxes_fen: int | None = None       # income tax: taxes levied on the rental in the month, deducted
+    repair_fen: int | None = None      # income tax: repair costs deducted this month
+    deduction_kind: str | None = None  # income tax: "fixed" (¥800) or "percent" (20 %)
+    deduction_fen: int | None = None   # income tax: the ¥800 or the 20 % deducted
+    deduction_rate: Decimal | None = None  # income tax: 0.2 for "percent"
+    deduction_threshold_fen: int | None = None  # income tax: ¥4,000 (the ¥800 applies up to it)
+    repair_cap_fen: int | None = None  # income tax: repair costs deductible at most a month (¥800)
+    source: tuple[str, ...] = ()       # legal documents of the item's rate and relief
+
+    @property
+    def legacy(self) -> bool:
+        return self.tax_fen is None
+
+    @property
+    def net_fen(self) -> int | None:
+        """Income tax: income - taxes - repair costs, before the ¥800 / 20 % deduction."""
+        if self.income_fen is None:
+            return None
+        return self.base_fen + (self.deduction_fen or 0)
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {
@@ -143,25 +185,31 @@ class AssessmentLine:
             "reduction_percent": str(self.reduction_percent), "amount_fen": self.amount_fen,
             "schedule_id": self.schedule_id, "schedule_version": self.schedule_version, "rule_id": self.rule_id,
         }
-        for k in ("exempt_reason", "threshold_fen", "min_fen"):
+        for k in _LINE_OPTIONAL:
             if getattr(self, k) is not None:
                 d[k] = getattr(self, k)
-        for k in ("area_m2", "deduction_yuan", "vat_divisor"):
+        for k in _LINE_DECIMALS:
             if getattr(self, k) is not None:
                 d[k] = str(getattr(self, k))
+        if self.source:
+            d["source"] = list(self.source)
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "AssessmentLine":
+    def from_dict(cls, d: dict, fmt: int = 2) -> "AssessmentLine":
         def dec(k):
             return None if d.get(k) is None else Decimal(d[k])
-        return cls(month=YearMonth.parse(d["month"]), item=d["item"], name_zh=d["name_zh"], name_en=d["name_en"],
-                   base_kind=d["base_kind"], base_fen=d["base_fen"], rate=Decimal(d["rate"]),
-                   reduction_percent=Decimal(d["reduction_percent"]), amount_fen=d["amount_fen"],
-                   schedule_id=d["schedule_id"], schedule_version=d["schedule_version"], rule_id=d["rule_id"],
-                   exempt_reason=d.get("exempt_reason"), threshold_fen=d.get("threshold_fen"),
-                   min_fen=d.get("min_fen"), area_m2=dec("area_m2"), deduction_yuan=dec("deduction_yuan"),
-                   vat_divisor=dec("vat_divisor"))
+        kw = dict(month=YearMonth.parse(d["month"]), item=d["item"], name_zh=d["name_zh"], name_en=d["name_en"],
+                  base_kind=d["base_kind"], base_fen=d["base_fen"], rate=Decimal(d["rate"]),
+                  reduction_percent=Decimal(d["reduction_percent"]), amount_fen=d["amount_fen"],
+                  schedule_id=d["schedule_id"], schedule_version=d["schedule_version"], rule_id=d["rule_id"],
+                  exempt_reason=d.get("exempt_reason"), threshold_fen=d.get("threshold_fen"),
+                  min_fen=d.get("min_fen"), area_m2=dec("area_m2"))
+        if fmt >= 2:
+            kw.update({k: d.get(k) for k in _LINE_OPTIONAL if k not in kw},
+                      vat_divisor=dec("vat_divisor"), deduction_rate=dec("deduction_rate"),
+                      source=tuple(d.get("source") or ()))
+        return cls(**kw)
 
 
 @dataclass(frozen=True)
@@ -184,6 +232,14 @@ class MonthBasis:
     mode: str
     guidance_yuan_per_m2: Decimal | None = None
     floor_rent_fen: int | None = None  # guidance x area, rounded; None when no guidance applies
+    guidance_sample: bool = False      # the guidance entry consulted is sample data
+    guidance_source: str = ""          # its legal source
+    rent_ex_vat_fen: int | None = None  # the rent excluding VAT (= taxable rent when the VAT is exempt)
+    vat_divisor: Decimal | None = None  # set when the month's VAT is charged (rent_ex_vat = taxable / divisor)
+
+    @property
+    def vat_charged(self) -> bool:
+        return self.vat_divisor is not None
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"month": str(self.month), "declared_rent_fen": self.declared_rent_fen,
@@ -192,15 +248,25 @@ class MonthBasis:
         if self.guidance_yuan_per_m2 is not None:
             d["guidance_yuan_per_m2"] = str(self.guidance_yuan_per_m2)
             d["floor_rent_fen"] = self.floor_rent_fen
+            d["guidance_sample"] = self.guidance_sample
+            d["guidance_source"] = self.guidance_source
+        if self.rent_ex_vat_fen is not None:
+            d["rent_ex_vat_fen"] = self.rent_ex_vat_fen
+        if self.vat_divisor is not None:
+            d["vat_divisor"] = str(self.vat_divisor)
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "MonthBasis":
         g = d.get("guidance_yuan_per_m2")
+        v = d.get("vat_divisor")
         return cls(month=YearMonth.parse(d["month"]), declared_rent_fen=d["declared_rent_fen"],
                    taxable_rent_fen=d["taxable_rent_fen"], schedule_id=d["schedule_id"],
                    schedule_version=d["schedule_version"], rule_id=d["rule_id"], mode=d["mode"],
-                   guidance_yuan_per_m2=None if g is None else Decimal(g), floor_rent_fen=d.get("floor_rent_fen"))
+                   guidance_yuan_per_m2=None if g is None else Decimal(g), floor_rent_fen=d.get("floor_rent_fen"),
+                   guidance_sample=bool(d.get("guidance_sample", False)),
+                   guidance_source=d.get("guidance_source") or "",
+                   rent_ex_vat_fen=d.get("rent_ex_vat_fen"), vat_divisor=None if v is None else Decimal(v))
 
 
 @dataclass(frozen=True)
@@ -211,9 +277,11 @@ class Assessment:
     assessed_on: date
     months: tuple[MonthBasis, ...] = ()
     lines: tuple[AssessmentLine, ...] = ()
-    schedules: tuple[dict, ...] = field(default=())  # id, version, title_zh, title_en, mode, sample
+    schedules: tuple[dict, ...] = field(default=())  # id, version, titles, mode, sample, status, sources
+    repair_cost_fen: int = 0    # repair costs available (entered by the clerk, incl. any carried in)
+    repair_carry_fen: int = 0   # what is left after this assessment (carried to the next one)
 
-    FORMAT = 1
+    FORMAT = 2   # 1: before the arithmetic figures were stored (read, never written)
 
     @property
     def total_fen(self) -> int:
@@ -238,9 +306,26 @@ class Assessment:
         return seen
 
     @property
+    def repair_used_fen(self) -> int:
+        return sum(line.repair_fen or 0 for line in self.lines)
+
+    @property
     def sample(self) -> bool:
-        """True when any schedule used holds sample rates (to be confirmed with the tax bureau)."""
-        return any(s.get("sample") for s in self.schedules)
+        """True when a schedule used, or a guidance rent consulted, is sample data (示例税率: to be
+        confirmed with the tax bureau)."""
+        return bool(self.sample_sources())
+
+    def sample_sources(self) -> list[tuple[str, str, str]]:
+        """The sample data this assessment rests on: ``(kind, label, sources)`` with kind ``schedule``
+        (label ``itemised-2023-01 v2``) or ``guidance``; sources are the document numbers it cites."""
+        out = [("schedule", f"{s['id']} v{s['version']}", s.get("sources") or "")
+               for s in self.schedules if s.get("sample")]
+        seen = set()
+        for m in self.months:
+            if m.guidance_sample and m.guidance_source not in seen:
+                seen.add(m.guidance_source)
+                out.append(("guidance", f"{self.facts.street_code} / {self.facts.use}", m.guidance_source))
+        return out
 
     def explain(self, lang: str = "zh") -> str:
         from .explain import explain
@@ -251,18 +336,21 @@ class Assessment:
             "format": self.FORMAT, "facts": self.facts.to_dict(), "first": str(self.first), "last": str(self.last),
             "assessed_on": self.assessed_on.isoformat(), "schedules": [dict(s) for s in self.schedules],
             "months": [m.to_dict() for m in self.months], "lines": [line.to_dict() for line in self.lines],
+            "repair_cost_fen": self.repair_cost_fen, "repair_carry_fen": self.repair_carry_fen,
             "total_fen": self.total_fen,
         }
 
     @classmethod
     def from_dict(cls, d: dict) -> "Assessment":
-        if d.get("format") != cls.FORMAT:
-            raise FeesError(f"unknown assessment format {d.get('format')!r}")
+        fmt = d.get("format")
+        if fmt not in (1, cls.FORMAT):
+            raise FeesError(f"unknown assessment format {fmt!r}")
         a = cls(facts=LeaseFacts.from_dict(d["facts"]), first=YearMonth.parse(d["first"]),
                 last=YearMonth.parse(d["last"]), assessed_on=date.fromisoformat(d["assessed_on"]),
                 months=tuple(MonthBasis.from_dict(m) for m in d["months"]),
-                lines=tuple(AssessmentLine.from_dict(x) for x in d["lines"]),
-                schedules=tuple(dict(s) for s in d.get("schedules", ())))
+                lines=tuple(AssessmentLine.from_dict(x, fmt) for x in d["lines"]),
+                schedules=tuple(dict(s) for s in d.get("schedules", ())),
+                repair_cost_fen=d.get("repair_cost_fen", 0), repair_carry_fen=d.get("repair_carry_fen", 0))
         if "total_fen" in d and d["total_fen"] != a.total_fen:
             raise FeesError(f"stored total {d['total_fen']} != sum of stored lines {a.total_fen}")
         return a
@@ -270,18 +358,26 @@ class Assessment:
 
 def _schedule_info(s: RateSchedule) -> dict:
     return {"id": s.id, "version": s.version, "title_zh": s.title_zh, "title_en": s.title_en,
-            "mode": s.mode, "sample": s.sample, "effective_from": s.effective_from.isoformat(),
+            "mode": s.mode, "sample": s.sample, "status": s.status, "sources": s.sources_label,
+            "effective_from": s.effective_from.isoformat(),
             "effective_to": None if s.effective_to is None else s.effective_to.isoformat()}
 
 
 def assess(facts: LeaseFacts, first: YearMonth, last: YearMonth, assessed_on: date,
-           schedules: ScheduleSet, guidance: GuidanceRents | None = None) -> Assessment:
-    """Assess the rental tax of ``facts`` for each month ``first..last`` (inclusive)."""
+           schedules: ScheduleSet, guidance: GuidanceRents | None = None,
+           repair_cost_fen: int = 0) -> Assessment:
+    """Assess the rental tax of ``facts`` for each month ``first..last`` (inclusive).
+
+    ``repair_cost_fen``: repair costs borne by an individual landlord, from invoices, not yet deducted
+    (entered by the clerk); deducted from the income tax base month by month, the rest carried out."""
     if not isinstance(schedules, ScheduleSet):
         schedules = ScheduleSet(schedules)
+    if isinstance(repair_cost_fen, bool) or not isinstance(repair_cost_fen, int) or repair_cost_fen < 0:
+        raise ValueError(f"repair_cost_fen must be a non-negative int, got {repair_cost_fen!r}")
     months: list[MonthBasis] = []
     lines: list[AssessmentLine] = []
     infos: dict[tuple[str, int], dict] = {}
+    repair_left = repair_cost_fen
     for month in months_between(first, last):
         day = month.first_day
         sched, rule = schedules.select(month, facts.landlord_kind, facts.use)
@@ -295,90 +391,118 @@ def assess(facts: LeaseFacts, first: YearMonth, last: YearMonth, assessed_on: da
                                 f"but the lease has no area")
             floor = round_fen(g.yuan_per_m2_month * facts.area_m2)
         taxable = declared if floor is None else max(declared, floor)
+        common = dict(month=month, schedule_id=sched.id, schedule_version=sched.version, rule_id=rule.id)
+        divisor = None
+        if sched.mode == "comprehensive":
+            month_lines = [_comprehensive_line(rule, taxable, day, common)]
+            ex_vat = None
+        else:
+            divisor = _vat_divisor(rule, taxable)
+            ex_vat = taxable if divisor is None else ex_vat_fen(taxable, divisor)
+            month_lines, repair_left = _itemised_lines(rule, taxable, ex_vat, divisor, facts.area_m2, day, common,
+                                                       repair_left)
         months.append(MonthBasis(month=month, declared_rent_fen=declared, taxable_rent_fen=taxable,
                                  schedule_id=sched.id, schedule_version=sched.version, rule_id=rule.id,
                                  mode=sched.mode, guidance_yuan_per_m2=None if g is None else g.yuan_per_m2_month,
-                                 floor_rent_fen=floor))
-        common = dict(month=month, schedule_id=sched.id, schedule_version=sched.version, rule_id=rule.id)
-        if sched.mode == "comprehensive":
-            lines.append(_comprehensive_line(rule, taxable, day, common))
-        else:
-            lines.extend(_itemised_lines(rule, taxable, facts.area_m2, day, common))
+                                 floor_rent_fen=floor, guidance_sample=bool(g is not None and g.sample),
+                                 guidance_source=g.source if g is not None else "",
+                                 rent_ex_vat_fen=ex_vat, vat_divisor=divisor))
+        lines.extend(month_lines)
     return Assessment(facts=facts, first=first, last=last, assessed_on=assessed_on, months=tuple(months),
-                      lines=tuple(lines), schedules=tuple(infos.values()))
-
-
-def _reduce(raw: Decimal, pct: Decimal) -> Decimal:
-    return raw * (_HUNDRED - pct) / _HUNDRED if pct else raw
+                      lines=tuple(lines), schedules=tuple(infos.values()), repair_cost_fen=repair_cost_fen,
+                      repair_carry_fen=repair_left)
 
 
 def _comprehensive_line(rule: Rule, rent_fen: int, day: date, common: dict) -> AssessmentLine:
     band = rule.band_for(rent_fen)
     pct = rule.reduction_percent("comprehensive", day)
-    raw = Decimal(rent_fen) / _HUNDRED * band.rate
+    tax = tax_fen(rent_fen, band.rate)
+    relief = relief_fen(tax, pct)
     zh, en = ITEM_NAMES["comprehensive"]
     return AssessmentLine(item="comprehensive", name_zh=zh, name_en=en, base_kind="rent", base_fen=rent_fen,
-                          rate=band.rate, reduction_percent=pct, amount_fen=round_fen(_reduce(raw, pct)), **common)
+                          rate=band.rate, reduction_percent=pct, tax_fen=tax, relief_fen=relief,
+                          amount_fen=tax - relief, source=rule.reduction_source("comprehensive", day), **common)
 
 
-_PASS = {"rent_ex_vat": 0, "rent": 0, "contract_amount": 0, "area": 0, "vat": 1, "iit_rent": 2}
+def _threshold_exempt(item: Item, rent_fen: int) -> str | None:
+    if item.exempt:
+        return "exempt"
+    if item.exempt_up_to_monthly_rent_fen is not None and rent_fen <= item.exempt_up_to_monthly_rent_fen:
+        return "threshold"
+    return None
 
 
-def _itemised_lines(rule: Rule, rent_fen: int, area: Decimal | None, day: date, common: dict) -> list[AssessmentLine]:
-    rent_y = Decimal(rent_fen) / _HUNDRED
+def _vat_divisor(rule: Rule, rent_fen: int) -> Decimal | None:
+    """The month's VAT divisor when its VAT is charged; None when exempt or when the rule has no VAT
+    (before 营改增): then the rent excluding VAT is the whole rent (财税〔2016〕43号 第五条)."""
+    vat = next((i for i in rule.items if i.code == "vat" and i.base == "rent_ex_vat"), None)
+    if vat is None or _threshold_exempt(vat, rent_fen) is not None:
+        return None
+    return vat.vat_divisor
+
+
+_PASS = {"rent_ex_vat": 0, "rent": 0, "contract_amount": 0, "area": 0, "vat": 1, "business_tax": 1, "iit_rent": 2}
+
+
+def _itemised_lines(rule: Rule, rent_fen: int, ex_vat: int, divisor: Decimal | None, area: Decimal | None,
+                    day: date, common: dict, repair_left: int) -> tuple[list[AssessmentLine], int]:
     amounts: dict[str, int] = {}
     out: dict[str, AssessmentLine] = {}
-    for item in sorted(rule.items, key=lambda i: _PASS[i.base]):  # stable: VAT before surcharges, IIT last
+    for item in sorted(rule.items, key=lambda i: _PASS[i.base]):  # stable: taxes first, surcharges, IIT last
         pct = rule.reduction_percent(item.code, day)
         kw: dict[str, Any] = dict(item=item.code, name_zh=item.name_zh, name_en=item.name_en, base_kind=item.base,
-                                  rate=item.rate, reduction_percent=pct, **common)
-        base_fen = rent_fen
-        raw = Decimal(0)
-        reason = None
-        if item.base == "vat":
-            base_fen = amounts.get("vat", 0)
-        elif item.base == "area":
-            base_fen = 0
-            kw["area_m2"] = area
-        elif item.base == "rent_ex_vat":
-            kw["vat_divisor"] = item.vat_divisor
-        if item.exempt:
-            reason = "exempt"
-        elif item.exempt_up_to_monthly_rent_fen is not None and rent_fen <= item.exempt_up_to_monthly_rent_fen:
-            reason = "threshold"
+                                  rate=item.rate, reduction_percent=pct,
+                                  source=_dedup(item.source + rule.reduction_source(item.code, day)), **common)
+        reason = _threshold_exempt(item, rent_fen)
+        if reason == "threshold":
             kw["threshold_fen"] = item.exempt_up_to_monthly_rent_fen
-        elif item.base == "rent_ex_vat":
-            raw = rent_y * item.rate / item.vat_divisor
-        elif item.base in ("rent", "contract_amount"):
-            raw = rent_y * item.rate
-        elif item.base == "vat":
-            if base_fen == 0 and "vat" in out and out["vat"].exempt_reason:
-                reason = "vat_exempt"
-            raw = Decimal(base_fen) / _HUNDRED * item.rate
+        base = rent_fen
+        if item.base == "rent_ex_vat":
+            base = ex_vat
+            kw["vat_divisor"] = divisor
+        elif item.base in ("vat", "business_tax"):
+            base = amounts.get(item.base, 0)
+            if reason is None and item.base in out and out[item.base].exempt_reason:
+                reason = f"{item.base}_exempt"
         elif item.base == "area":
-            if area is None:
+            base = 0
+            kw["area_m2"] = area
+            if reason is None and area is None:
                 raise FeesError(f"item {item.code} is levied by area but the lease has no area")
-            raw = area * item.rate
         elif item.base == "iit_rent":
-            if item.assessed_rate is not None:
+            if item.assessed_rate is not None:   # 核定征收 on the income excluding VAT (财税〔2016〕43号 第六条)
                 kw["rate"] = item.assessed_rate
-                raw = rent_y * item.assessed_rate
-            else:
-                net = max(rent_fen - sum(amounts.get(c, 0) for c in item.deduct_items), 0)
-                base_fen = net
-                net_y = Decimal(net) / _HUNDRED
+                base = ex_vat
+            elif reason is None:
+                taxes = sum(amounts.get(c, 0) for c in item.deduct_items if c != "vat")
+                net = max(ex_vat - taxes, 0)
+                repair = min(repair_left, item.repair_cap_fen, net)
+                repair_left -= repair
+                net -= repair
                 if net <= item.deduction_threshold_fen:
-                    deduction = min(Decimal(item.fixed_deduction_fen) / _HUNDRED, net_y)
+                    deduction, kind = min(item.fixed_deduction_fen, net), "fixed"
+                    base = net - deduction
                 else:
-                    deduction = net_y * item.percent_deduction
-                kw["deduction_yuan"] = deduction
-                raw = (net_y - deduction) * item.rate
-        if reason is None and item.min_fen is not None and raw > 0:
-            min_y = Decimal(item.min_fen) / _HUNDRED
-            if raw < min_y:
-                raw = min_y
+                    base = percent_off_fen(net, item.percent_deduction)
+                    deduction, kind = net - base, "percent"
+                    kw["deduction_rate"] = item.percent_deduction
+                kw.update(income_fen=ex_vat, taxes_fen=taxes, repair_fen=repair, deduction_kind=kind,
+                          deduction_fen=deduction, deduction_threshold_fen=item.deduction_threshold_fen,
+                          repair_cap_fen=item.repair_cap_fen)
+        if reason:
+            tax = 0
+        else:
+            tax = round_fen(area * kw["rate"]) if item.base == "area" else tax_fen(base, kw["rate"])
+            positive = (area or 0) > 0 if item.base == "area" else base > 0
+            if item.min_fen is not None and positive and tax < item.min_fen:
+                tax = item.min_fen
                 kw["min_fen"] = item.min_fen
-        amount = 0 if reason else round_fen(_reduce(raw, pct))
-        amounts[item.code] = amount
-        out[item.code] = AssessmentLine(base_fen=base_fen, amount_fen=amount, exempt_reason=reason, **kw)
-    return [out[i.code] for i in rule.items]
+        relief = relief_fen(tax, pct)
+        amounts[item.code] = tax - relief
+        out[item.code] = AssessmentLine(base_fen=base, tax_fen=tax, relief_fen=relief, amount_fen=tax - relief,
+                                        exempt_reason=reason, **kw)
+    return [out[i.code] for i in rule.items], repair_left
+
+
+def _dedup(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))

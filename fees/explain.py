@@ -3,6 +3,9 @@
 Works from the stored snapshot only (``Assessment.from_dict``), so an
 assessment can be re-explained years later without the schedules. Consecutive
 months with identical computations are grouped ("2026-01 – 2026-03, each month").
+Every line shows its arithmetic with the figures computed (:mod:`fees.money`):
+base × rate = tax, − relief = amount; income tax: income − taxes − repair costs
+− ¥800 / 20 % = taxable income.
 """
 from __future__ import annotations
 
@@ -17,15 +20,23 @@ _T = {
         "assessed_on": "测算日期",
         "landlord": "出租人", "use": "用途", "rent": "申报月租金", "area": "面积", "street": "街道",
         "period": "计税期间", "months": "个月", "to": "至", "none": "（无计税月份，应纳税额为 0）",
-        "schedule": "适用税率表", "sample": "样例税率，须与主管税务机关核实",
+        "schedule": "适用税率表", "sample": "示例税率，须与主管税务机关核实",
+        "sources": "依据",
         "each": "每月", "taxable": "计税月租金",
+        "ex_vat": "不含增值税租金 {r} ÷ {d} = {x}",
         "floor": "申报租金低于指导租金 {g}/m² × {a} m² = {f}，按指导租金计税",
         "floor_ok": "指导租金 {g}/m² × {a} m² = {f}，不高于申报租金",
+        "guidance_sample": "（指导租金为示例数据）",
         "exempt": "免征", "threshold": "免征（月租金 ≤ {t}）", "vat_exempt": "免征（增值税免征）",
-        "reduction": "减征 {p}%", "minimum": "按最低 {m} 计", "net": "租金 {r} − 已缴税费 {t} = {n}",
-        "deduct": "减除费用 {d}", "assessed": "核定征收",
-        "band": "综合征收率",
-        "total": "合计", "rule": "各项税费按月逐项四舍五入到分，合计为各行之和。",
+        "business_tax_exempt": "免征（营业税免征）",
+        "relief": "减征 {p}% −{r}", "minimum": "按最低 {m} 计",
+        "income": "收入 {i} − 已缴税费 {t} − 修缮费用 {r} = {n}",
+        "fixed": "减除费用 {d}（≤ {th}）", "percent": "× (1 − {p}) = {b}",
+        "taxable_income": "应纳税所得额 {b}",
+        "assessed": "核定征收率", "band": "综合征收率",
+        "repair": "修缮费用：可扣除 {c}，本次扣除 {u}，结转下次 {k}（每月至多 {cap}）",
+        "legacy": "（旧记录：仅存金额）",
+        "total": "合计", "rule": "各项税额、减免税额均四舍五入到分，实缴 = 应纳税额 − 减免税额；合计为各行之和。",
         "item_total": "分项合计",
     },
     "en": {
@@ -34,71 +45,80 @@ _T = {
         "landlord": "Landlord", "use": "Use", "rent": "Declared monthly rent", "area": "Area", "street": "Street",
         "period": "Period", "months": "month(s)", "to": "to", "none": "(no months taxed; tax is 0)",
         "schedule": "Rate schedule", "sample": "SAMPLE rates, to be confirmed with the local tax bureau",
+        "sources": "sources",
         "each": "each month", "taxable": "taxable monthly rent",
+        "ex_vat": "rent excluding VAT {r} ÷ {d} = {x}",
         "floor": "declared rent is below the guidance rent {g}/m² × {a} m² = {f}; taxed on the guidance rent",
         "floor_ok": "guidance rent {g}/m² × {a} m² = {f} is not above the declared rent",
+        "guidance_sample": " (the guidance rent is sample data)",
         "exempt": "exempt", "threshold": "exempt (monthly rent ≤ {t})", "vat_exempt": "exempt (VAT is exempt)",
-        "reduction": "reduced by {p}%", "minimum": "minimum {m} applied", "net": "rent {r} − taxes levied {t} = {n}",
-        "deduct": "less deduction {d}", "assessed": "assessed rate",
-        "band": "comprehensive rate",
-        "total": "Total", "rule": "Each item is rounded to the fen (half up) per month; the total is the sum of the lines.",
+        "business_tax_exempt": "exempt (business tax is exempt)",
+        "relief": "relief {p}% −{r}", "minimum": "minimum {m} applied",
+        "income": "income {i} − taxes levied {t} − repair costs {r} = {n}",
+        "fixed": "less deduction {d} (≤ {th})", "percent": "× (1 − {p}) = {b}",
+        "taxable_income": "taxable income {b}",
+        "assessed": "assessed rate", "band": "comprehensive rate",
+        "repair": "Repair costs: {c} available, {u} deducted, {k} carried forward (at most {cap} a month)",
+        "legacy": "(old record: amount only)",
+        "total": "Total", "rule": "Each tax and each relief is rounded to the fen (half up); amount = tax − relief; "
+                                  "the total is the sum of the lines.",
         "item_total": "By item",
     },
 }
 
 
-def _pct(rate: Decimal) -> str:
+def pct(rate: Decimal) -> str:
+    """``Decimal("0.015") -> "1.5%"``"""
     v = (rate * 100).normalize()
-    s = format(v, "f")
-    return f"{s}%"
+    return f"{format(v, 'f')}%"
 
 
-def _num(d: Decimal) -> str:
+def num(d: Decimal) -> str:
     return format(d.normalize(), "f") if d != 0 else "0"
 
 
-def _yuan_exact(d: Decimal) -> str:
-    q = d.quantize(Decimal("0.01"))
-    return f"¥{q:,}" if q == d else f"¥{d:,.4f}…" if d != d.quantize(Decimal("0.0001")) else f"¥{d:,.4f}"
+def _base_text(line, basis, t) -> str:
+    if line.base_kind == "area":
+        return f"{line.area_m2} m² × ¥{num(line.rate)}/m²"
+    if line.item == "comprehensive":
+        return f"{format_yuan(line.base_fen)} × {t['band']} {pct(line.rate)}"
+    if line.base_kind == "iit_rent" and line.income_fen is None:
+        return f"{format_yuan(line.base_fen)} × {t['assessed']} {pct(line.rate)}"
+    return f"{format_yuan(line.base_fen)} × {pct(line.rate)}"
 
 
 def _line_text(line, basis, lang: str) -> str:
     t = _T[lang]
-    name = line.name_zh if lang == "zh" else line.name_en
-    if line.exempt_reason == "exempt":
-        return f"{name}：{t['exempt']}" if lang == "zh" else f"{name}: {t['exempt']}"
+    zh = lang == "zh"
+    name = line.name_zh if zh else line.name_en
+    sep = "：" if zh else ": "
+    comma = "，" if zh else ", "
     if line.exempt_reason == "threshold":
-        s = t["threshold"].format(t=format_yuan(line.threshold_fen or 0))
-        return f"{name}：{s}" if lang == "zh" else f"{name}: {s}"
-    if line.exempt_reason == "vat_exempt":
-        return f"{name}：{t['vat_exempt']}" if lang == "zh" else f"{name}: {t['vat_exempt']}"
-    k = line.base_kind
-    if line.item == "comprehensive":
-        calc = f"{format_yuan(line.base_fen)} × {t['band']} {_pct(line.rate)}"
-    elif k == "rent_ex_vat":
-        calc = f"{format_yuan(line.base_fen)} ÷ {_num(line.vat_divisor or Decimal('1.05'))} × {_pct(line.rate)}"
-    elif k in ("rent", "contract_amount", "vat"):
-        calc = f"{format_yuan(line.base_fen)} × {_pct(line.rate)}"
-    elif k == "area":
-        calc = f"{line.area_m2} m² × ¥{_num(line.rate)}/m²"
-    elif k == "iit_rent":
-        if line.deduction_yuan is None:
-            calc = f"{format_yuan(line.base_fen)} × {t['assessed']} {_pct(line.rate)}"
+        return f"{name}{sep}{t['threshold'].format(t=format_yuan(line.threshold_fen or 0))}"
+    if line.exempt_reason:
+        return f"{name}{sep}{t.get(line.exempt_reason, t['exempt'])}"
+    if line.legacy:
+        return f"{name}{sep}{format_yuan(line.amount_fen)} {t['legacy']}"
+    parts = []
+    if line.income_fen is not None:
+        net = line.net_fen
+        parts.append(t["income"].format(i=format_yuan(line.income_fen), t=format_yuan(line.taxes_fen or 0),
+                                        r=format_yuan(line.repair_fen or 0), n=format_yuan(net)))
+        if line.deduction_kind == "fixed":
+            parts.append(t["fixed"].format(d=format_yuan(line.deduction_fen or 0),
+                                          th=format_yuan(line.deduction_threshold_fen or 0)) + " → "
+                         + t["taxable_income"].format(b=format_yuan(line.base_fen)))
         else:
-            levied = basis.taxable_rent_fen - line.base_fen
-            net = t["net"].format(r=format_yuan(basis.taxable_rent_fen), t=format_yuan(levied),
-                                  n=format_yuan(line.base_fen))
-            calc = f"({net}, {t['deduct'].format(d=_yuan_exact(line.deduction_yuan))}) × {_pct(line.rate)}"
-    else:
-        calc = f"{format_yuan(line.base_fen)} × {_pct(line.rate)}"
-    extras = []
+            parts.append(t["percent"].format(p=pct(line.deduction_rate or Decimal("0.2")), b=format_yuan(line.base_fen)))
+    calc = _base_text(line, basis, t)
     if line.min_fen is not None:
-        extras.append(t["minimum"].format(m=format_yuan(line.min_fen)))
-    if line.reduction_percent:
-        extras.append(t["reduction"].format(p=_num(line.reduction_percent)))
-    extra = ("，" if lang == "zh" else ", ") + ("，" if lang == "zh" else ", ").join(extras) if extras else ""
-    sep = "：" if lang == "zh" else ": "
-    return f"{name}{sep}{calc}{extra} = {format_yuan(line.amount_fen)}"
+        calc += comma + t["minimum"].format(m=format_yuan(line.min_fen))
+    calc += f" = {format_yuan(line.tax_fen)}"
+    if line.relief_fen:
+        calc += comma + t["relief"].format(p=num(line.reduction_percent), r=format_yuan(line.relief_fen))
+        calc += f" = {format_yuan(line.amount_fen)}"
+    parts.append(calc)
+    return f"{name}{sep}" + ("；" if zh else "; ").join(parts)
 
 
 def explain(a, lang: str = "zh") -> str:
@@ -127,6 +147,8 @@ def explain(a, lang: str = "zh") -> str:
         line = f"{t['schedule']}{sep}{s['id']} v{s['version']} {title}"
         if s.get("sample") and t["sample"] not in title:
             line += f"（{t['sample']}）" if zh else f" ({t['sample']})"
+        if s.get("sources"):
+            line += f"（{t['sources']}：{s['sources']}）" if zh else f" ({t['sources']}: {s['sources']})"
         out.append(line)
     # group consecutive identical months
     by_month: dict = {}
@@ -135,10 +157,8 @@ def explain(a, lang: str = "zh") -> str:
     groups: list[list] = []
     for m in a.months:
         ls = by_month.get(m.month, [])
-        key = (m.declared_rent_fen, m.taxable_rent_fen, m.schedule_id, m.schedule_version, m.rule_id,
-               m.guidance_yuan_per_m2, m.floor_rent_fen,
-               tuple((x.item, x.base_fen, x.rate, x.reduction_percent, x.amount_fen, x.exempt_reason, x.min_fen,
-                      x.deduction_yuan) for x in ls))
+        key = (tuple(sorted((k, str(v)) for k, v in m.to_dict().items() if k != "month")),
+               tuple(tuple(sorted((k, str(v)) for k, v in x.to_dict().items() if k != "month")) for x in ls))
         if groups and groups[-1][0] == key and groups[-1][2][-1].month.next() == m.month:
             groups[-1][2].append(m)
         else:
@@ -151,8 +171,12 @@ def explain(a, lang: str = "zh") -> str:
         out.append(f"{head}{sep}{t['taxable']} {format_yuan(b.taxable_rent_fen)}")
         if b.floor_rent_fen is not None:
             key = "floor" if b.floor_rent_fen > b.declared_rent_fen else "floor_ok"
-            out.append("  " + t[key].format(g=f"¥{_num(b.guidance_yuan_per_m2)}", a=str(a.facts.area_m2),
-                                            f=format_yuan(b.floor_rent_fen)))
+            out.append("  " + t[key].format(g=f"¥{num(b.guidance_yuan_per_m2)}", a=str(a.facts.area_m2),
+                                            f=format_yuan(b.floor_rent_fen))
+                       + (t["guidance_sample"] if b.guidance_sample else ""))
+        if b.vat_divisor is not None and b.rent_ex_vat_fen is not None:
+            out.append("  " + t["ex_vat"].format(r=format_yuan(b.taxable_rent_fen), d=num(b.vat_divisor),
+                                                 x=format_yuan(b.rent_ex_vat_fen)))
         month_total = 0
         for line in ls:
             out.append("  " + _line_text(line, b, lang))
@@ -160,6 +184,10 @@ def explain(a, lang: str = "zh") -> str:
         if len(ms) > 1:
             out.append(f"  {t['each']}{sep}{format_yuan(month_total)} × {len(ms)} = {format_yuan(month_total * len(ms))}")
     out.append("")
+    if a.repair_cost_fen:
+        cap = next((x.repair_cap_fen for x in a.lines if x.repair_cap_fen is not None), 0)
+        out.append(t["repair"].format(c=format_yuan(a.repair_cost_fen), u=format_yuan(a.repair_used_fen),
+                                      k=format_yuan(a.repair_carry_fen), cap=format_yuan(cap)))
     if a.items:
         out.append(f"{t['item_total']}{sep}" + ("；" if zh else "; ").join(
             f"{(it.name_zh if zh else it.name_en)} {format_yuan(it.amount_fen)}" for it in a.items))

@@ -9,6 +9,13 @@ floor. ``guidance x area`` is rounded to the fen half up by
 The app loads guidance rows from its DB and passes them in; a clearly labelled
 *sample* set is shipped in ``fees/schedules/guidance_sample.toml``
 (:func:`load_sample_guidance`).
+
+Provenance, as for rate schedules (:mod:`fees.model`): a guidance table (TOML) has ``status``
+(``sample`` | ``confirmed``) and ``sources`` (document, date, evidence...); each entry carries the
+table's status (``sample``) and its sources as one label (``source``). An assessment records whether the
+guidance entry it consulted is sample data (:attr:`fees.MonthBasis.guidance_sample`); the taxing on
+``max(declared, guidance x area)`` follows 税收征管法 art. 35 (the bureau may assess a base that is
+obviously low) as practised by the cities that publish guidance rents.
 """
 from __future__ import annotations
 
@@ -19,6 +26,8 @@ from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import Iterable
 
+from .errors import ScheduleError
+from .model import Source, sources_label, validate_provenance
 from .uses import USES
 
 __all__ = ["GuidanceRent", "GuidanceRents", "guidance_from_toml", "load_sample_guidance"]
@@ -31,6 +40,8 @@ class GuidanceRent:
     yuan_per_m2_month: Decimal
     effective_from: date
     effective_to: date | None = None  # inclusive
+    sample: bool = False              # sample data (not official figures)
+    source: str = ""                  # legal source(s) of the table: "深府办〔20xx〕x号（2020-01-01）"
 
     def __post_init__(self):
         if self.use not in USES:
@@ -49,6 +60,8 @@ class GuidanceRent:
              "yuan_per_m2_month": str(self.yuan_per_m2_month), "effective_from": self.effective_from.isoformat()}
         if self.effective_to is not None:
             d["effective_to"] = self.effective_to.isoformat()
+        d["sample"] = self.sample
+        d["source"] = self.source
         return d
 
     @classmethod
@@ -64,7 +77,8 @@ class GuidanceRent:
             raise ValueError(f"not a number: {v!r}") from None
         return cls(street_code=str(d["street_code"]), use=d["use"], yuan_per_m2_month=amount,
                    effective_from=dt(d["effective_from"]),
-                   effective_to=dt(d["effective_to"]) if d.get("effective_to") else None)
+                   effective_to=dt(d["effective_to"]) if d.get("effective_to") else None,
+                   sample=bool(d.get("sample", False)), source=str(d.get("source") or ""))
 
 
 class GuidanceRents:
@@ -86,8 +100,18 @@ class GuidanceRents:
 
 
 def guidance_from_toml(text: str) -> GuidanceRents:
+    """A guidance table: top-level ``status``, ``sources``, ``title_zh``/``title_en`` and ``[[guidance]]``
+    entries. Every entry carries the table's provenance. Raises :class:`fees.ScheduleError` for a bad
+    provenance (e.g. ``confirmed`` without official sources)."""
     data = tomllib.loads(text)
-    return GuidanceRents(GuidanceRent.from_dict(e) for e in data.get("guidance", []))
+    errs: list = []
+    validate_provenance(data, errs)
+    if errs:
+        raise ScheduleError(errs)
+    sample = (data.get("status") or "sample") == "sample"
+    label = sources_label(Source.from_dict(x) for x in data.get("sources") or ())
+    return GuidanceRents(GuidanceRent.from_dict({**e, "sample": sample, "source": label})
+                         for e in data.get("guidance", []))
 
 
 def load_sample_guidance() -> GuidanceRents:

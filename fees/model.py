@@ -13,29 +13,48 @@ Dict / TOML shape
 -----------------
 * ``id`` (slug), ``version`` (int >= 1), ``title_zh``, ``title_en``,
   ``effective_from`` (date), ``effective_to`` (date or absent; **inclusive**),
-  ``mode`` (``itemised`` | ``comprehensive``), ``sample`` (bool),
-  ``priority`` (int, default 0), ``use_mapping`` (use -> ``residential`` |
-  ``non_residential``; uses not listed fall back to
+  ``mode`` (``itemised`` | ``comprehensive``), ``priority`` (int, default 0),
+  ``use_mapping`` (use -> ``residential`` | ``non_residential``; uses not listed fall back to
   :data:`fees.uses.DEFAULT_USE_MAPPING`), ``rules`` (list).
+* **Provenance**: ``status`` = ``"sample"`` (rates written by the developers, to be confirmed with the tax
+  bureau; the default when absent) or ``"confirmed"`` (the office checked every rate against its legal
+  source); ``sources`` = a list of tables, one per legal document: ``document`` (the document number,
+  e.g. ``"财税〔2016〕43号"``), ``title``, ``date`` (issue date), ``covers`` (what the schedule takes from it),
+  ``evidence`` (how the text was seen: ``"official"`` - checked against the published text;
+  ``"third_party"`` - the rule's text seen quoted by third-party pages; ``"unverified"`` - the default: the
+  number is cited from memory or by others, the text was not seen) and ``note``. A ``confirmed`` schedule
+  must list at least one source and every source must have a date and ``evidence = "official"``.
+  ``sample`` (bool) is derived from ``status`` (``sample = status == "sample"``); when given it must agree.
+  Items and reductions may name the documents they follow (``source = "财税〔2008〕24号"`` or a list):
+  each must be one of the schedule's ``sources``.
 * A rule: ``id``, ``landlord_kind`` (``individual`` | ``organization``),
   ``category`` (``residential`` | ``non_residential``), ``reductions`` (list),
   and either ``items`` (itemised) or ``bands`` (comprehensive).
 * Rates are strings: ``"0.015"`` or ``"1.5%"`` (both mean 1.5 %); never floats.
   Money is integer fen (``*_fen``). Dates are TOML dates or ISO strings.
-* Item: ``code``, ``base`` (see :data:`BASE_KINDS`), ``rate`` (for base
-  ``area`` the rate is yuan per m2 per month, e.g. ``"0.5"``), optional
-  ``name_zh``/``name_en`` (default from :data:`ITEM_NAMES`),
-  ``exempt_up_to_monthly_rent_fen`` (item exempt when the taxable monthly rent
-  is **<=** this - inclusive, as in "<= ¥100,000 is exempt"), ``min_fen``
-  (minimum amount per month, applied before the reduction), ``exempt`` (true:
-  always exempt, a line of 0 is still shown), and for ``iit_rent``:
-  ``assessed_rate`` (核定征收: rate x rent, no deductions), ``deduct_items``
-  (taxes levied on the same month deducted from the rent; default VAT,
-  surcharges, property tax), ``fixed_deduction_fen`` (80000 = ¥800),
-  ``deduction_threshold_fen`` (400000 = ¥4,000; the fixed deduction applies
-  when the net income is **<=** this, otherwise ``percent_deduction``),
-  ``percent_deduction`` (``"20%"``).
-  For ``rent_ex_vat``: ``vat_divisor`` (default ``"1.05"``).
+* Item: ``code``, ``base`` (see below), ``rate`` (for base ``area`` the rate is
+  yuan per m2 per month, e.g. ``"0.5"``), optional ``name_zh``/``name_en`` (default
+  from :data:`ITEM_NAMES`), ``exempt_up_to_monthly_rent_fen`` (item exempt when the
+  taxable monthly rent is **<=** this - inclusive, as in "<= ¥100,000 is exempt"),
+  ``min_fen`` (minimum tax per period, applied before the relief), ``exempt`` (true:
+  always exempt, a line of 0 is still shown), ``source`` (documents, see above).
+* Bases (:data:`BASE_KINDS`; the rules are in :mod:`fees.money`):
+  ``rent_ex_vat`` - the rent excluding VAT: rent / ``vat_divisor`` (default
+  ``"1.05"``, taken from the rule's ``vat`` item) when the period's VAT is charged,
+  the whole rent when it is exempt or there is no VAT item (财税〔2016〕43号); VAT,
+  property tax. ``rent`` - the whole taxable rent (business tax before 2016-05,
+  comprehensive rates). ``contract_amount`` - the period's share of the contract
+  amount, the rent as written in the contract (stamp duty). ``vat`` /
+  ``business_tax`` - the VAT / business tax levied in the period (surcharges).
+  ``area`` - the rented area. ``iit_rent`` - individuals' income tax: ``assessed_rate``
+  (核定征收: rate x rent, no deductions), ``deduct_items`` (taxes levied in the
+  same period deducted from the income; default :data:`DEFAULT_IIT_DEDUCT`),
+  ``fixed_deduction_fen`` (80000 = ¥800), ``deduction_threshold_fen`` (400000 =
+  ¥4,000; the fixed deduction applies when the net income is **<=** this, otherwise
+  ``percent_deduction``), ``percent_deduction`` (``"20%"``), ``repair_cap_fen``
+  (repair costs deductible per period, default 80000 = ¥800, 国税发〔1994〕89号).
+  The VAT is never deducted (the income is the rent excluding VAT, 财税〔2016〕43号
+  第四条): ``"vat"`` in ``deduct_items`` is ignored.
 * Band (comprehensive): ``up_to_fen`` (**inclusive** upper bound of the monthly
   rent, absent on the last band) and ``rate``. Bands must ascend. "under ¥5,000"
   is written ``up_to_fen = 499999``; "¥5,000-20,000" ``up_to_fen = 2000000``.
@@ -59,13 +78,16 @@ from .errors import ScheduleError, ScheduleProblem
 from .uses import CATEGORIES, DEFAULT_USE_MAPPING, LANDLORD_KINDS, USES
 
 __all__ = [
-    "ITEM_NAMES", "ITEM_CODES", "BASE_KINDS", "MODES", "Item", "Band", "Reduction", "Rule",
-    "RateSchedule", "validate_schedule", "validate_schedule_localized", "schedules_from_toml", "parse_rate",
+    "ITEM_NAMES", "ITEM_CODES", "BASE_KINDS", "MODES", "STATUSES", "EVIDENCE", "Item", "Band", "Reduction", "Rule",
+    "Source", "sources_label",
+    "RateSchedule", "validate_schedule", "validate_schedule_localized", "validate_provenance", "schedules_from_toml",
+    "parse_rate",
     "toml_problem", "json_problem",
 ]
 
 ITEM_NAMES: dict[str, tuple[str, str]] = {
     "vat": ("增值税", "VAT"),
+    "business_tax": ("营业税", "Business tax"),
     "urban_construction": ("城市维护建设税", "Urban maintenance and construction tax"),
     "education_surcharge": ("教育费附加", "Education surcharge"),
     "local_education_surcharge": ("地方教育附加", "Local education surcharge"),
@@ -76,9 +98,14 @@ ITEM_NAMES: dict[str, tuple[str, str]] = {
     "comprehensive": ("综合征收", "Comprehensive levy"),
 }
 ITEM_CODES = tuple(ITEM_NAMES)
-BASE_KINDS = ("rent_ex_vat", "vat", "rent", "contract_amount", "iit_rent", "area")
+BASE_KINDS = ("rent_ex_vat", "vat", "business_tax", "rent", "contract_amount", "iit_rent", "area")
 MODES = ("itemised", "comprehensive")
-DEFAULT_IIT_DEDUCT = ("vat", "urban_construction", "education_surcharge", "local_education_surcharge", "property_tax")
+# Taxes levied on the rental that income tax deducts (国税函〔2009〕639号 第三条: 财产租赁过程中缴纳的税费,
+# stamp duty included); never the VAT (财税〔2016〕43号 第四条); the business tax before 营改增.
+DEFAULT_IIT_DEDUCT = ("business_tax", "urban_construction", "education_surcharge", "local_education_surcharge",
+                      "property_tax", "stamp_duty")
+STATUSES = ("sample", "confirmed")
+EVIDENCE = ("official", "third_party", "unverified")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _P = ScheduleProblem  # every validation message: English (the str) + Chinese (.zh)
 
@@ -170,6 +197,8 @@ class Item:
     deduction_threshold_fen: int = 400000
     percent_deduction: Decimal = Decimal("0.2")
     vat_divisor: Decimal = Decimal("1.05")
+    repair_cap_fen: int = 80000
+    source: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"code": self.code, "name_zh": self.name_zh, "name_en": self.name_en,
@@ -187,8 +216,11 @@ class Item:
             d["fixed_deduction_fen"] = self.fixed_deduction_fen
             d["deduction_threshold_fen"] = self.deduction_threshold_fen
             d["percent_deduction"] = _rate_str(self.percent_deduction)
+            d["repair_cap_fen"] = self.repair_cap_fen
         if self.base == "rent_ex_vat":
             d["vat_divisor"] = str(self.vat_divisor)
+        if self.source:
+            d["source"] = list(self.source)
         return d
 
     @classmethod
@@ -208,9 +240,10 @@ class Item:
             kw["assessed_rate"] = parse_rate(d["assessed_rate"])
         if "deduct_items" in d:
             kw["deduct_items"] = tuple(d["deduct_items"])
-        for k in ("fixed_deduction_fen", "deduction_threshold_fen"):
+        for k in ("fixed_deduction_fen", "deduction_threshold_fen", "repair_cap_fen"):
             if k in d:
                 kw[k] = _fen(d[k], k)
+        kw["source"] = _sources_of(d.get("source"))
         if "percent_deduction" in d:
             kw["percent_deduction"] = parse_rate(d["percent_deduction"])
         if "vat_divisor" in d:
@@ -240,13 +273,67 @@ class Reduction:
     percent: Decimal
     date_from: date
     date_to: date
+    source: tuple[str, ...] = ()
 
     def applies(self, item_code: str, month_first_day: date) -> bool:
         return item_code in self.items and self.date_from <= month_first_day <= self.date_to
 
     def to_dict(self) -> dict:
-        return {"items": list(self.items), "percent": str(self.percent),
-                "from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
+        d: dict[str, Any] = {"items": list(self.items), "percent": str(self.percent),
+                             "from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
+        if self.source:
+            d["source"] = list(self.source)
+        return d
+
+
+@dataclass(frozen=True)
+class Source:
+    """A legal source of a schedule or guidance table (document number, date, how its text was seen)."""
+    document: str
+    title: str = ""
+    date: date | None = None
+    covers: str = ""
+    evidence: str = "unverified"
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        d: dict[str, Any] = {"document": self.document}
+        if self.title:
+            d["title"] = self.title
+        if self.date is not None:
+            d["date"] = self.date.isoformat()
+        if self.covers:
+            d["covers"] = self.covers
+        d["evidence"] = self.evidence
+        if self.note:
+            d["note"] = self.note
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Source":
+        return cls(document=str(d["document"]).strip(), title=str(d.get("title") or ""),
+                   date=_parse_date(d["date"]) if d.get("date") is not None else None,
+                   covers=str(d.get("covers") or ""), evidence=d.get("evidence") or "unverified",
+                   note=str(d.get("note") or ""))
+
+    @property
+    def label(self) -> str:
+        """``财税〔2016〕43号（2016-04-25）``"""
+        return f"{self.document}（{self.date.isoformat()}）" if self.date else self.document
+
+
+def sources_label(sources) -> str:
+    """The documents of a provenance, for a list or a message: ``财税〔2016〕43号（2016-04-25）；...``."""
+    return "；".join(s.label for s in sources)
+
+
+def _sources_of(value: Any) -> tuple[str, ...]:
+    """An item's or reduction's ``source``: a document number or a list of them."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return (value.strip(),)
+    return tuple(str(v).strip() for v in value)
 
 
 @dataclass(frozen=True)
@@ -261,6 +348,11 @@ class Rule:
     def reduction_percent(self, item_code: str, month_first_day: date) -> Decimal:
         pcts = [r.percent for r in self.reductions if r.applies(item_code, month_first_day)]
         return max(pcts) if pcts else Decimal(0)
+
+    def reduction_source(self, item_code: str, month_first_day: date) -> tuple[str, ...]:
+        """The documents of the reduction applied to ``item_code`` in the month (the largest percent)."""
+        reds = [r for r in self.reductions if r.applies(item_code, month_first_day)]
+        return max(reds, key=lambda r: r.percent).source if reds else ()
 
     def band_for(self, rent_fen: int) -> Band:
         for b in self.bands:
@@ -292,9 +384,23 @@ class RateSchedule:
     use_mapping: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_USE_MAPPING))
     rules: tuple[Rule, ...] = ()
     priority: int = 0
+    status: str = "sample"
+    sources: tuple[Source, ...] = ()
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(_P(f"status must be one of {STATUSES}, got {self.status!r}",
+                                f"status（来源状态）须为 sample 或 confirmed，实际为 {self.status!r}"))
+        if self.sample != (self.status == "sample"):
+            raise ValueError(_P(f"sample={self.sample!r} contradicts status={self.status!r}",
+                                f"sample={self.sample!r} 与 status={self.status!r} 矛盾"))
 
     def __hash__(self):
         return hash((self.id, self.version))
+
+    @property
+    def sources_label(self) -> str:
+        return sources_label(self.sources)
 
     def in_force_on(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
@@ -318,7 +424,8 @@ class RateSchedule:
         }
         if self.effective_to is not None:
             d["effective_to"] = self.effective_to.isoformat()
-        d.update({"mode": self.mode, "sample": self.sample, "priority": self.priority,
+        d.update({"mode": self.mode, "status": self.status, "priority": self.priority,
+                  "sources": [x.to_dict() for x in self.sources],
                   "use_mapping": dict(self.use_mapping), "rules": [r.to_dict() for r in self.rules]})
         return d
 
@@ -340,7 +447,8 @@ class RateSchedule:
             items = tuple(Item._from_dict(i) for i in r.get("items", ()))
             bands = tuple(Band(rate=parse_rate(b["rate"]), up_to_fen=b.get("up_to_fen")) for b in r.get("bands", ()))
             reds = tuple(Reduction(items=tuple(x["items"]), percent=_parse_percent(x["percent"]),
-                                   date_from=_parse_date(x["from"]), date_to=_parse_date(x["to"]))
+                                   date_from=_parse_date(x["from"]), date_to=_parse_date(x["to"]),
+                                   source=_sources_of(x.get("source")))
                          for x in r.get("reductions", ()))
             rules.append(Rule(id=r["id"], landlord_kind=r["landlord_kind"], category=r["category"],
                               items=items, bands=bands, reductions=reds))
@@ -350,9 +458,16 @@ class RateSchedule:
             id=d["id"], version=d["version"], title_zh=d["title_zh"], title_en=d["title_en"],
             effective_from=_parse_date(d["effective_from"]),
             effective_to=_parse_date(d["effective_to"]) if d.get("effective_to") is not None else None,
-            mode=d["mode"], sample=bool(d.get("sample", False)), use_mapping=mapping,
-            rules=tuple(rules), priority=d.get("priority", 0),
+            mode=d["mode"], sample=_status_of(d) == "sample", use_mapping=mapping,
+            rules=tuple(rules), priority=d.get("priority", 0), status=_status_of(d),
+            sources=tuple(Source.from_dict(x) for x in d.get("sources") or ()),
         )
+
+
+def _status_of(d: dict) -> str:
+    """The provenance status of a schedule dict. Absent: ``"sample"`` - also for data written before
+    provenance was recorded with ``sample = false``: nothing is confirmed without its sources."""
+    return d.get("status") or "sample"
 
 
 # ------------------------------------------------------------------------------ validation messages
@@ -379,6 +494,81 @@ class _Where(NamedTuple):
         if key:
             return self.problem(f"{key}: {p.en}", f"{key}：{p.zh}")
         return self.problem(p.en, p.zh)
+
+
+def validate_provenance(d: dict, errs: list) -> set[str] | None:
+    """Check ``status``, ``sample`` and ``sources`` of a schedule or guidance table dict (problems are
+    appended to ``errs``); returns the document numbers listed (``None`` when no sources are listed, so
+    that items naming a document are not checked against an empty list)."""
+    status = d.get("status")
+    if status is not None and status not in STATUSES:
+        errs.append(_P(f"status must be \"sample\" or \"confirmed\", got {status!r}",
+                       f"status（来源状态）须为 \"sample\"（示例）或 \"confirmed\"（已核实），实际为 {status!r}"))
+        return None
+    status = status or "sample"
+    sample = d.get("sample")
+    if isinstance(sample, bool) and "status" in d and sample != (status == "sample"):
+        errs.append(_P(f"sample = {str(sample).lower()} contradicts status = \"{status}\" (write only status)",
+                       f"sample = {str(sample).lower()} 与 status = \"{status}\" 矛盾（只写 status 即可）"))
+    sources = d.get("sources")
+    if sources is None:
+        sources = []
+    if not isinstance(sources, list):
+        errs.append(_P("sources must be a list of tables ([[sources]])", "sources（法律依据）须为表的数组（[[sources]]）"))
+        return None
+    documents: set[str] = set()
+    for n, x in enumerate(sources, 1):
+        w = _Where(f"source {n}", f"第 {n} 项法律依据（sources）")
+        if not isinstance(x, dict):
+            errs.append(w.problem("must be a table", "必须是一个表"))
+            continue
+        doc = x.get("document")
+        if not isinstance(doc, str) or not doc.strip():
+            errs.append(w.problem("document (the document number) is required",
+                                  "document（文号，如 财税〔2016〕43号）为必填项"))
+        else:
+            documents.add(doc.strip())
+        ev = x.get("evidence", "unverified")
+        if ev not in EVIDENCE:
+            errs.append(w.problem(f"evidence must be official, third_party or unverified, got {ev!r}",
+                                  f"evidence 须为 official（已核对公布原文）、third_party（见于第三方转载）或 "
+                                  f"unverified（未核实），实际为 {ev!r}"))
+        if x.get("date") is not None:
+            try:
+                _parse_date(x.get("date"))
+            except ValueError as e:
+                errs.append(w.wrap(e, "date"))
+        for k in ("title", "covers", "note"):
+            if x.get(k) is not None and not isinstance(x.get(k), str):
+                errs.append(w.problem(f"{k} must be text", f"{k} 须为文字"))
+        if status == "confirmed" and (x.get("date") is None or ev != "official"):
+            errs.append(w.problem(
+                "a confirmed schedule cites every source with its date and evidence = \"official\" "
+                "(checked against the published text)",
+                "已核实（confirmed）的税率表，每项法律依据都须写明日期（date），并核对公布原文（evidence = \"official\"）"))
+    if status == "confirmed" and not sources:
+        errs.append(_P("a confirmed schedule must list its legal sources ([[sources]] with document, date, "
+                       "evidence = \"official\")",
+                       "已核实（confirmed）的税率表须列出法律依据（[[sources]]：document 文号、date 日期、"
+                       "evidence = \"official\"）"))
+    return documents if sources else None
+
+
+def _check_sources(value: Any, documents: set[str] | None, where: "_Where") -> list[ScheduleProblem]:
+    """An item's or reduction's ``source`` must name documents listed in the schedule's sources."""
+    if value is None or value == "":
+        return []
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+        return [where.problem("source must be a document number or a list of them",
+                              "source 须为文号或文号的列表")]
+    if documents is None:
+        return []
+    missing = [v for v in values if v.strip() not in documents]
+    if missing:
+        return [where.problem(f"source {', '.join(missing)} is not among the schedule's sources",
+                              f"source 中的 {'、'.join(missing)} 不在税率表的法律依据（sources）中")]
+    return []
 
 
 def validate_schedule(d: Any) -> list[str]:
@@ -423,6 +613,7 @@ def validate_schedule(d: Any) -> list[str]:
     check(mode in MODES, f"mode must be one of {', '.join(MODES)}, got {mode!r}",
           f"mode 须为 itemised（分项征收）或 comprehensive（综合征收），实际为 {mode!r}")
     check(isinstance(d.get("sample", False), bool), "sample must be true or false", "sample 须为 true 或 false")
+    documents = validate_provenance(d, errs)
     pr = d.get("priority", 0)
     check(isinstance(pr, int) and not isinstance(pr, bool), f"priority must be an integer, got {pr!r}",
           f"priority 须为整数，实际为 {pr!r}")
@@ -466,7 +657,7 @@ def validate_schedule(d: Any) -> list[str]:
                      "items（税目）为必填项，至少列出一个税目", where):
                 codes: list[str] = []
                 for i in items:
-                    errs.extend(_validate_item(i, where))
+                    errs.extend(_validate_item(i, where, documents))
                     if isinstance(i, dict):
                         c = i.get("code")
                         codes.append(c if isinstance(c, str) else repr(c))
@@ -474,6 +665,11 @@ def validate_schedule(d: Any) -> list[str]:
                 check(not dups, "duplicate item codes", f"税目代码（code）重复：{', '.join(dups)}", where)
                 bases = {i.get("code"): i.get("base") for i in items
                          if isinstance(i, dict) and isinstance(i.get("code"), str)}
+                if any(b == "business_tax" for b in bases.values()):
+                    check(bases.get("business_tax") == "rent",
+                          "items based on the business tax need a 'business_tax' item with base rent",
+                          "有以营业税为计税依据（base = \"business_tax\"）的税目，须同时有一个 base 为 rent 的 "
+                          "business_tax 税目", where)
                 if any(b == "vat" for b in bases.values()):
                     check(bases.get("vat") == "rent_ex_vat",
                           "items based on the VAT need a 'vat' item with base rent_ex_vat",
@@ -522,6 +718,7 @@ def validate_schedule(d: Any) -> list[str]:
                 _parse_percent(x.get("percent"))
             except ValueError as e:
                 errs.append(w.wrap(e))
+            errs.extend(_check_sources(x.get("source"), documents, w))
             a = b = None
             for key, label in (("from", "起始日期"), ("to", "截止日期")):
                 try:
@@ -542,7 +739,7 @@ def validate_schedule_localized(d: Any, lang: str | None) -> list[str]:
     return [p.text(lang) for p in validate_schedule(d)]
 
 
-def _validate_item(i: Any, where: _Where | str) -> list[ScheduleProblem]:
+def _validate_item(i: Any, where: _Where | str, documents: set[str] | None = None) -> list[ScheduleProblem]:
     if isinstance(where, str):
         where = _Where(where, where)
     if not isinstance(i, dict):
@@ -566,7 +763,9 @@ def _validate_item(i: Any, where: _Where | str) -> list[ScheduleProblem]:
                 errs.append(w.wrap(e, k))
     if "rate" not in i and not i.get("exempt"):
         errs.append(w.problem("rate is required", "rate（税率）为必填项（免征的税目写 exempt = true）"))
-    for k in ("exempt_up_to_monthly_rent_fen", "min_fen", "fixed_deduction_fen", "deduction_threshold_fen"):
+    errs.extend(_check_sources(i.get("source"), documents, w))
+    for k in ("exempt_up_to_monthly_rent_fen", "min_fen", "fixed_deduction_fen", "deduction_threshold_fen",
+              "repair_cap_fen"):
         if i.get(k) is not None:
             val = i[k]
             if isinstance(val, bool) or not isinstance(val, int) or val < 0:

@@ -1,32 +1,43 @@
 """Money: integer fen at every boundary, :class:`decimal.Decimal` inside, never float.
 
-THE rounding rule (the only place in the engine where rounding happens)
----------------------------------------------------------------------
-* **Tax is rounded to the fen, half up (ROUND_HALF_UP), once per item per month.**
-  Each :class:`fees.AssessmentLine` is computed exactly in Decimal
-  (``base x rate``, then minimum, then reduction) and rounded once with
-  :func:`round_fen`. Nothing is rounded in between (e.g. ``rent / 1.05`` is
-  never rounded on its own).
-* **The total is the sum of the rounded lines**; per-item totals on the receipt
-  are sums of rounded lines too. Totals are never recomputed from unrounded
-  amounts.
-* Items whose base is another tax (surcharges on VAT; IIT's deduction of the
-  taxes levied) use the *rounded* amount of that other line - the tax actually
-  levied.
-* The only other rounding is the guidance-rent floor (guidance yuan/m2 x area),
-  which is rounded to the fen half up with the same :func:`round_fen` so that
-  the taxable monthly rent is an integer number of fen.
+THE rounding and base rules (the only place in the app where tax is rounded)
+----------------------------------------------------------------------------
+Every figure of a computation that is shown (on screen, on the receipt, in ``counter tax quote``) is a
+whole number of fen, and each is computed from the figures shown before it, the way a tax declaration
+form (申报表) is filled in: base, rate, 应纳税额 (tax), 减免税额 (relief), 实缴 (amount). Whoever
+recomputes a printed line with a pocket calculator gets the printed amount.
 
-Other modules must not round anywhere else: they call :func:`round_fen`.
+* **Taxable rent** of a period: the declared monthly rent, or the guidance floor (guidance yuan/m² x
+  area, :func:`round_fen`) when that is higher (see :mod:`fees.guidance`).
+* **Rent excluding VAT** (不含增值税租金, 财税〔2016〕43号 第二条、第四条、第五条): when the period's VAT is
+  charged, ``round_fen(taxable rent / vat_divisor)`` (divisor 1.05: 5 % levy rate, also for the 1.5 %
+  reduced levy on individuals' housing, 国家税务总局公告2016年第16号); when the VAT is exempt, or there is
+  no VAT (before 营改增, 2016-05-01), the whole taxable rent ("免征增值税的，确定计税依据时，租金收入不扣减
+  增值税额"). :func:`ex_vat_fen`.
+* **Tax of an item** (应纳税额): ``round_fen(base x rate)`` (:func:`tax_fen`), half up; the item's
+  minimum (``min_fen``) applies to this figure.
+* **Relief** (减免税额, e.g. the 六税两费 50 %): ``round_fen(tax x percent / 100)`` (:func:`relief_fen`);
+  the **amount** collected is ``tax - relief``.
+* **Income tax base** (应纳税所得额) of individuals (财产租赁所得): net income = income (the rent
+  excluding VAT) - the taxes levied on the rental in the same period (never the VAT, 财税〔2016〕43号
+  第四条) - the repair costs deducted (at most ¥800 a period, 国税发〔1994〕89号); then, when the net
+  income is <= ¥4,000, less ¥800 (at most the net income), otherwise ``round_fen(net x (1 - 20 %))``
+  (:func:`percent_off_fen`). The tax is ``round_fen(taxable income x rate)``.
+* **The total is the sum of the amounts**; per-item totals are sums of amounts too. Totals are never
+  recomputed from unrounded figures.
 
-:func:`yuan_to_fen` is for *user input* and never rounds: more than two
-decimals is an error, not something to round away.
+Rounding is always to the fen, half up (``ROUND_HALF_UP``: 0.005 -> 0.01). Other modules must not
+round: they call the functions of this module.
+
+:func:`yuan_to_fen` is for *user input* and never rounds: more than two decimals is an error, not
+something to round away.
 """
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-__all__ = ["round_fen", "fen_to_yuan", "yuan_to_fen", "format_yuan", "FEN_PER_YUAN"]
+__all__ = ["round_fen", "fen_to_yuan", "yuan_to_fen", "format_yuan", "FEN_PER_YUAN", "tax_fen", "relief_fen",
+           "ex_vat_fen", "percent_off_fen"]
 
 FEN_PER_YUAN = 100
 _FEN = Decimal("0.01")
@@ -89,3 +100,25 @@ def format_yuan(fen: int) -> str:
     """Display form: ``123456 -> '¥1,234.56'`` (no rounding; fen are exact)."""
     sign = "-" if fen < 0 else ""
     return f"{sign}\u00a5{fen_to_yuan(abs(fen)):,}"
+
+
+def tax_fen(base_fen: int, rate: Decimal) -> int:
+    """应纳税额: ``base x rate`` rounded to the fen, half up (``base_fen`` in fen, ``rate`` a fraction)."""
+    return round_fen(Decimal(base_fen) / FEN_PER_YUAN * rate)
+
+
+def relief_fen(tax: int, percent: Decimal) -> int:
+    """减免税额: ``tax x percent / 100`` rounded to the fen, half up (``percent`` 0..100)."""
+    if not percent:
+        return 0
+    return round_fen(Decimal(tax) / FEN_PER_YUAN * percent / 100)
+
+
+def ex_vat_fen(rent_fen: int, vat_divisor: Decimal) -> int:
+    """不含增值税租金: ``rent / vat_divisor`` rounded to the fen (call it only when the VAT is charged)."""
+    return round_fen(Decimal(rent_fen) / FEN_PER_YUAN / vat_divisor)
+
+
+def percent_off_fen(amount_fen: int, fraction: Decimal) -> int:
+    """``amount x (1 - fraction)`` rounded to the fen (the 20 % deduction of income tax: fraction 0.2)."""
+    return round_fen(Decimal(amount_fen) / FEN_PER_YUAN * (1 - fraction))

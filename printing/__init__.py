@@ -13,7 +13,7 @@ No Flask here.  Public API:
 
 from .codes import barcode_svg, qr_svg
 from .documents import (CertificateData, DayCloseData, DocumentMeta, InfoSlipData,
-                        LedgerReportData, PartyLine, ReceiptData, render_batch,
+                        LedgerReportData, PartyLine, ReceiptData, ReceiptLine, render_batch,
                         render_certificate, render_certificate_html, render_day_close,
                         render_day_close_html, render_document, render_document_html,
                         render_info_slip, render_info_slip_html, render_ledger_report,
@@ -27,7 +27,7 @@ from .tokens import (InvalidToken, document_claims, generate_keypair, load_priva
 
 __all__ = [
     "CertificateData", "DayCloseData", "DocumentMeta", "InfoSlipData", "LedgerReportData",
-    "PartyLine", "ReceiptData", "render_batch", "render_certificate",
+    "PartyLine", "ReceiptData", "ReceiptLine", "render_batch", "render_certificate",
     "render_certificate_html", "render_day_close", "render_day_close_html",
     "render_document", "render_document_html", "render_info_slip", "render_info_slip_html",
     "render_ledger_report", "render_ledger_report_html", "render_receipt",

@@ -18,7 +18,7 @@ from .numerals import amount_in_words
 from .render import get_renderer
 
 __all__ = [
-    "DocumentMeta", "PartyLine", "CertificateData", "InfoSlipData", "ReceiptData",
+    "DocumentMeta", "PartyLine", "CertificateData", "InfoSlipData", "ReceiptData", "ReceiptLine",
     "DayCloseData", "LedgerReportData", "AnyDocument",
     "render_certificate", "render_info_slip", "render_receipt", "render_day_close",
     "render_ledger_report", "render_batch",
@@ -96,15 +96,33 @@ class InfoSlipData:
 
 
 @dataclass(frozen=True)
+class ReceiptLine:
+    """One row of the receipt's lines table, read left to right as its arithmetic:
+    ``base x rate = tax``; ``tax - relief = each month``; ``each month x months = amount``.
+    Figures are yuan with two decimals, without the currency sign (the heading says 元); a row from a
+    record that did not store its arithmetic has empty base/rate/tax and is printed as the amount only."""
+    item: str                 # 房产税
+    period: str               # 2026-01 or 2026-01至2026-03
+    base: str                 # 142,857.14 (or 45.50 m²)
+    rate: str                 # 4%
+    tax: str                  # 5,714.29 (one month)
+    relief_rate: str          # 50% or ""
+    relief: str               # 2,857.15 or "" (one month)
+    months: int
+    amount: str               # 8,571.42 (all months)
+
+
+@dataclass(frozen=True)
 class ReceiptData:
-    """代征税款收据, A5 landscape."""
+    """代征税款收据, A5 landscape. ``notes`` explain the bases (rent excluding VAT, income tax base, exempt
+    items); ``sample_rates`` marks a receipt computed on sample rates (demo installs: 示例税率)."""
     meta: DocumentMeta
     receipt_number: str
     payer_name: str
     registration_number_display: str
     property_address: str
     period_label: str
-    lines: Sequence[tuple[str, str, str, str]]   # (item, base, rate, amount)
+    lines: Sequence[ReceiptLine]
     total_fen: int
     total_display: str
     payment_method_label: str
@@ -113,6 +131,8 @@ class ReceiptData:
     business_date: date
     voided: bool = False
     void_reason: str = ""
+    notes: Sequence[str] = ()
+    sample_rates: bool = False
 
     @property
     def total_in_words(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from .documents import (CertificateData, DayCloseData, DocumentMeta, InfoSlipData,
-                        LedgerReportData, PartyLine, ReceiptData)
+                        LedgerReportData, PartyLine, ReceiptData, ReceiptLine)
 from .numerals import amount_in_words  # noqa: F401  (re-exported for convenience)
 from .tokens import document_claims, generate_keypair, qr_payload, sign_token
 
@@ -72,14 +72,21 @@ def sample_info_slip(paper="A4", tenant=TENANT, status="有效", **meta_kw) -> I
         paper=paper)
 
 
+# 个人出租住房 ¥150,000 a month, 2026-01 to 2026-03 (itemised-2023-01, 50 % relief): the figures of
+# tests/fees/test_fees_handworked.py "issue-housing-150k-2024-06", three months.
 RECEIPT_LINES = [
-    ("增值税", "¥10,500.00", "1.5%", "¥150.00"),
-    ("城市维护建设税", "¥150.00", "7%", "¥10.50"),
-    ("教育费附加", "¥150.00", "3%", "¥4.50"),
-    ("地方教育附加", "¥150.00", "2%", "¥3.00"),
-    ("房产税", "¥10,000.00", "4%", "¥400.00"),
-    ("个人所得税", "¥8,000.00", "10%", "¥800.00"),
-    ("印花税", "¥42,000.00", "0%", "¥0.00"),
+    ReceiptLine("增值税", "2026-01至2026-03", "142,857.14", "1.5%", "2,142.86", "", "", 3, "6,428.58"),
+    ReceiptLine("城市维护建设税", "2026-01至2026-03", "2,142.86", "7%", "150.00", "50%", "75.00", 3, "225.00"),
+    ReceiptLine("教育费附加", "2026-01至2026-03", "2,142.86", "3%", "64.29", "50%", "32.15", 3, "96.42"),
+    ReceiptLine("地方教育附加", "2026-01至2026-03", "2,142.86", "2%", "42.86", "50%", "21.43", 3, "64.29"),
+    ReceiptLine("房产税", "2026-01至2026-03", "142,857.14", "4%", "5,714.29", "50%", "2,857.15", 3, "8,571.42"),
+    ReceiptLine("个人所得税", "2026-01至2026-03", "111,897.14", "10%", "11,189.71", "", "", 3, "33,569.13"),
+]
+RECEIPT_NOTES = [
+    "免征：印花税、城镇土地使用税（依规定免征）",
+    "不含增值税租金（2026-01至2026-03）= 150,000.00 ÷ 1.05 = 142,857.14",
+    "个人所得税（2026-01至2026-03）应纳税所得额 = (收入 142,857.14 − 税费 2,985.71 − 修缮费用 0.00) × (1 − 20%) "
+    "= 111,897.14",
 ]
 
 
@@ -90,8 +97,8 @@ def sample_receipt(voided=False, **meta_kw) -> ReceiptData:
         receipt_number="FT01-R-2026-004321", payer_name="李建国",
         registration_number_display="深福南租备〔2026〕第000123号",
         property_address="深圳市福田区南园街道滨河路南园新村12栋3单元1502房",
-        period_label="2026年1月至2026年3月", lines=RECEIPT_LINES,
-        total_fen=136800, total_display="¥1,368.00",
+        period_label="2026年1月至2026年3月", lines=RECEIPT_LINES, notes=RECEIPT_NOTES, sample_rates=True,
+        total_fen=4895484, total_display="¥48,954.84",
         payment_method_label="银行卡", payment_reference="POS20260108123456",
         clerk_name="王小明", business_date=date(2026, 1, 8),
         voided=voided, void_reason="金额录入错误，已重开" if voided else "")

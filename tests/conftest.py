@@ -80,7 +80,7 @@ def _reference(app):
     from counter.reference import ensure_reference_data
 
     with app.app_context():
-        ensure_reference_data()
+        ensure_reference_data(samples=True)  # the tests run on the sample rates (a demo install)
         db.session.commit()
 
 

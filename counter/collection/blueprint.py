@@ -52,15 +52,21 @@ def _months_from_request(lease):
     return str(first), str(last)
 
 
-def _render_collect(lease, months_form, form, status=200, error=None):
-    assessment = None
-    if months_form.first.data and months_form.last.data:
+def _render_collect(lease, months_form, form, status=200, error=None, repair_fen=0):
+    assessment = refused = None
+    if months_form.first.data and months_form.last.data and not months_form.repair.errors:
         try:
-            assessment = svc.quote(lease, months_form.first.data, months_form.last.data)
+            assessment = svc.quote(lease, months_form.first.data, months_form.last.data, repair_fen)
         except svc.CollectionError as exc:
             error = error or exc
+        else:
+            refused = svc.sample_refusal(assessment)  # production: sample rates are not collected on
+            form.repair_cost.data = str(assessment.repair_cost_fen)
+    if months_form.repair.errors:
+        status = 422
     if error is not None:
-        target = {"first_month": months_form.first, "last_month": months_form.last}.get(error.field)
+        target = {"first_month": months_form.first, "last_month": months_form.last,
+                  "repair_cost": months_form.repair}.get(error.field)
         if target is not None:
             target.errors = list(target.errors or []) + [error.message]
         elif error.field and hasattr(form, error.field):
@@ -76,7 +82,8 @@ def _render_collect(lease, months_form, form, status=200, error=None):
                                   .order_by(Receipt.issued_at.desc())).all()
     return render_template("collection/collect.html", lease=lease, months_form=months_form, form=form,
                            assessment=assessment, paid=paid, repeat=sorted(wanted & set(paid)),
-                           receipts=receipts, error=error), status
+                           receipts=receipts, error=error, refused=refused,
+                           breakdown=fees.breakdown(assessment) if assessment is not None else None), status
 
 
 @bp.route("/lease/<int:lease_id>", methods=["GET", "POST"])
@@ -87,21 +94,37 @@ def collect_lease(lease_id: int):
         months_form = MonthsForm(request.args)
         if not request.args.get("first"):
             months_form.first.data, months_form.last.data = _months_from_request(lease)
+        if "repair" not in request.args and lease.landlord_kind == "individual":
+            carried = _tax_carry(lease)  # what the lease's last collection left over
+            months_form.repair.data = fees.fen_to_yuan(carried) if carried else None
+        months_form.repair.validate(months_form)
         form = CollectForm(formdata=None, first_month=months_form.first.data, last_month=months_form.last.data,
                            idempotency_key=uuid.uuid4().hex)
-        return _render_collect(lease, months_form, form)
+        return _render_collect(lease, months_form, form, repair_fen=months_form.repair_fen)
 
     form = CollectForm()
     months_form = MonthsForm(formdata=None, first=form.first_month.data, last=form.last_month.data)
-    if not form.validate():
-        return _render_collect(lease, months_form, form, status=422)
+    valid = form.validate()
+    repair_fen = 0 if form.repair_cost.errors else form.repair_cost_fen
+    months_form.repair.data = fees.fen_to_yuan(repair_fen) if repair_fen else None
+    if not valid:
+        return _render_collect(lease, months_form, form, status=422, repair_fen=repair_fen)
     try:
         receipt = svc.collect(lease, form.first_month.data, form.last_month.data, form.method.data,
-                              form.reference.data, form.idempotency_key.data, form.repeat_reason.data)
+                              form.reference.data, form.idempotency_key.data, form.repeat_reason.data,
+                              repair_cost_fen=repair_fen)
     except svc.CollectionError as exc:
-        return _render_collect(lease, months_form, form, status=422, error=exc)
+        return _render_collect(lease, months_form, form, status=422, error=exc, repair_fen=repair_fen)
     flash(_("Receipt %(number)s issued.", number=receipt.receipt_number), "success")
     return redirect(url_for("collection.receipt", receipt_id=receipt.id))
+
+
+def _tax_carry(lease) -> int:
+    try:
+        from counter.tax.services import repair_carry_in
+    except ImportError:  # pragma: no cover
+        return 0
+    return repair_carry_in(lease)
 
 
 # --- receipts ----------------------------------------------------------------------------------------
@@ -135,7 +158,17 @@ def _render_receipt(r, reason_form, status=200):
     lines = db.session.scalars(select(JournalEntry).where(JournalEntry.receipt_id == r.id)
                                .order_by(JournalEntry.seq)).all()
     return render_template("collection/receipt.html", r=r, lines=lines, reason_form=reason_form,
-                           balance=sum(e.amount_fen for e in lines)), status
+                           balance=sum(e.amount_fen for e in lines), breakdown=_receipt_breakdown(r)), status
+
+
+def _receipt_breakdown(r):
+    """The arithmetic of the receipt's assessment (from its stored snapshot), or None."""
+    if not r.assessment_record_id:
+        return None
+    from counter.tax.models import AssessmentRecord
+
+    rec = db.session.get(AssessmentRecord, r.assessment_record_id)
+    return fees.breakdown(fees.Assessment.from_dict(rec.result)) if rec is not None else None
 
 
 @bp.route("/receipt/<int:receipt_id>/<any(void, refund):kind>", methods=["POST"])

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+
+from counter.core.bounds import MONTHLY_RENT_MAX
 from wtforms import DecimalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -26,6 +28,18 @@ class MonthsForm(FlaskForm):
                         render_kw={"type": "month", "autofocus": True, "placeholder": "YYYY-MM"})
     last = StringField(_l("Last month"), validators=[DataRequired()],
                        render_kw={"type": "month", "placeholder": "YYYY-MM"})
+    # 修缮费用 from the landlord's invoices (individuals' income tax, at most ¥800 a month; the rest carries)
+    repair = DecimalField(_l("Repair costs (yuan)"), places=None,
+                          validators=[Optional(), NumberRange(min=0, max=MONTHLY_RENT_MAX),
+                                      lambda form, field: _two_places(form, field)],
+                          render_kw={"inputmode": "decimal", "autocomplete": "off"})
+
+    @property
+    def repair_fen(self) -> int:
+        """The repair costs in fen (0 when empty or invalid: the field shows the error)."""
+        if self.repair.errors or self.repair.data is None:
+            return 0
+        return int(self.repair.data * 100)
 
 
 class CollectForm(FlaskForm):
@@ -34,6 +48,16 @@ class CollectForm(FlaskForm):
     first_month = HiddenField(validators=[DataRequired()])
     last_month = HiddenField(validators=[DataRequired()])
     idempotency_key = HiddenField(validators=[DataRequired(), Length(max=64)])
+    repair_cost = HiddenField(default="0")  # fen, from the quote the clerk confirmed
+
+    def validate_repair_cost(self, field):
+        text = (field.data or "0").strip()
+        if not text.isascii() or not text.isdigit() or int(text) > MONTHLY_RENT_MAX * 100:
+            raise ValidationError(_l("The repair costs are not valid. Show the tax again."))
+
+    @property
+    def repair_cost_fen(self) -> int:
+        return int((self.repair_cost.data or "0").strip() or 0)
     method = SelectField(_l("Payment method"), choices=METHOD_CHOICES, default="cash",
                          render_kw={"autofocus": True})
     reference = StringField(_l("Payment reference"), validators=[Length(max=64)],

@@ -2,10 +2,10 @@
 
 Public API (other modules use these names)::
 
-    quote(lease, first, last) -> fees.Assessment
+    quote(lease, first, last, repair_cost_fen=0) -> fees.Assessment
     paid_months(lease) -> set[str]                       # "YYYY-MM" of issued (not void/refunded) receipts
     collect(lease, first, last, method, reference, idempotency_key, repeat_reason=None, *, clerk=None,
-            business_date=None) -> Receipt
+            business_date=None, repair_cost_fen=0) -> Receipt
     void_receipt(receipt, reason, *, actor=None) -> list[JournalEntry]
     refund_receipt(receipt, reason, *, actor=None) -> list[JournalEntry]
     day_figures(street_id, clerk_id, business_date) -> dict
@@ -82,11 +82,12 @@ def _facts(lease) -> fees.LeaseFacts:
                            street_code=street.code if street is not None else None)
 
 
-def _assess(lease, first: fees.YearMonth, last: fees.YearMonth) -> fees.Assessment:
+def _assess(lease, first: fees.YearMonth, last: fees.YearMonth, repair_cost_fen: int = 0) -> fees.Assessment:
     tax = _tax_service()
     if tax is not None:
-        return tax.assess_lease(lease, first, last)
-    return fees.assess(_facts(lease), first, last, assessed_on=business_today(), schedules=_shipped_schedules())
+        return tax.assess_lease(lease, first, last, repair_cost_fen=repair_cost_fen)
+    return fees.assess(_facts(lease), first, last, assessed_on=business_today(), schedules=_shipped_schedules(),
+                       repair_cost_fen=repair_cost_fen)
 
 
 @lru_cache(maxsize=1)
@@ -138,14 +139,42 @@ def paid_months(lease) -> set[str]:
     return out
 
 
-def quote(lease, first, last) -> fees.Assessment:
-    """The engine's breakdown for the months ``first..last`` of the lease (nothing is written)."""
+def quote(lease, first, last, repair_cost_fen: int = 0) -> fees.Assessment:
+    """The engine's breakdown for the months ``first..last`` of the lease (nothing is written).
+    ``repair_cost_fen``: the landlord's repair costs (修缮费用) to deduct from individuals' income tax."""
     first, last = _ym(first), _ym(last)
     _check_months(lease, first, last)
+    repair_cost_fen = _repair_cost(lease, repair_cost_fen)
     try:
-        return _assess(lease, first, last)
+        return _assess(lease, first, last, repair_cost_fen)
     except _tax_errors() as exc:
         raise CollectionError(_("The tax cannot be computed for these months: %(error)s", error=str(exc))) from exc
+
+
+# --- issue 13: repair costs and the sample-rate refusal (kept apart from the collection flow) ---------
+
+def _repair_cost(lease, repair_cost_fen) -> int:
+    """Repair costs are a deduction of individuals' income tax (国税发〔1994〕89号): none for organizations."""
+    repair_cost_fen = int(repair_cost_fen or 0)
+    if repair_cost_fen < 0:
+        raise CollectionError(_("Repair costs cannot be negative."), "repair_cost")
+    if repair_cost_fen and lease.landlord_kind != "individual":
+        raise CollectionError(_("Repair costs are deducted from an individual landlord's income tax only."),
+                              "repair_cost")
+    return repair_cost_fen
+
+
+def sample_refusal(assessment: fees.Assessment) -> str | None:
+    """Production only: why collecting on this assessment is refused (it rests on sample rates or sample
+    guidance rents); None in demo mode or when everything is confirmed."""
+    tax = _tax_service()
+    if tax is None or not hasattr(tax, "refuse_sample_in_production"):
+        return None
+    try:
+        tax.refuse_sample_in_production(assessment)
+    except tax.SampleRatesRefused as exc:
+        return str(exc)
+    return None
 
 
 def _check_months(lease, first: fees.YearMonth, last: fees.YearMonth) -> None:
@@ -245,7 +274,8 @@ def _payer_name(lease) -> str:
 
 
 def collect(lease, first, last, method: str, reference: str | None, idempotency_key: str,
-            repeat_reason: str | None = None, *, clerk=None, business_date: date | None = None) -> Receipt:
+            repeat_reason: str | None = None, *, clerk=None, business_date: date | None = None,
+            repair_cost_fen: int = 0) -> Receipt:
     """Collect the tax of months ``first..last`` and issue a receipt, in the caller's transaction.
 
     The same ``idempotency_key`` returns the receipt already issued and charges nothing."""
@@ -279,7 +309,10 @@ def collect(lease, first, last, method: str, reference: str | None, idempotency_
     if again and repeat_reason is None:
         raise CollectionError(_("Already paid: %(months)s. Give the reason for paying these months again.",
                                 months=", ".join(again)), "repeat_reason")
-    assessment = quote(lease, first, last)
+    assessment = quote(lease, first, last, repair_cost_fen)
+    refused = sample_refusal(assessment)
+    if refused:
+        raise CollectionError(refused)
     if assessment.total_fen <= 0:
         raise CollectionError(_("The tax for these months is zero: there is nothing to collect."))
 
@@ -314,7 +347,8 @@ def collect(lease, first, last, method: str, reference: str | None, idempotency_
            summary=f"{receipt.receipt_number} {str(first)}..{str(last)} {receipt.total_fen} fen {method}",
            after={"receipt_number": receipt.receipt_number, "lease_id": lease.id, "total_fen": receipt.total_fen,
                   "method": method, "reference": reference, "months": [str(first), str(last)],
-                  "repeat_reason": receipt.repeat_reason})
+                  "repeat_reason": receipt.repeat_reason, "repair_cost_fen": assessment.repair_cost_fen,
+                  "repair_carry_fen": assessment.repair_carry_fen})
     return receipt
 
 
@@ -671,6 +705,6 @@ def day_close_print_data(day_close: DayClose) -> dict:
     }
 
 
-__all__ = ["CollectionError", "ChainProblem", "quote", "paid_months", "collect", "void_receipt", "refund_receipt",
+__all__ = ["CollectionError", "ChainProblem", "quote", "paid_months", "collect", "sample_refusal", "void_receipt", "refund_receipt",
            "receipt_balance", "day_figures", "close_day", "explain_variance", "sign_day_close", "reopen_day",
            "verify_chain", "journal_summary", "receipt_print_data", "day_close_print_data", "lease_months"]

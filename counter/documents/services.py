@@ -57,7 +57,7 @@ from counter.extensions import db
 from counter.leases.models import Lease, Party
 from counter.streets.models import Street
 from printing import (CertificateData, DayCloseData, DocumentMeta, InfoSlipData, LedgerReportData, PartyLine,
-                      ReceiptData, render_batch, render_document)
+                      ReceiptData, ReceiptLine, render_batch, render_document)
 from printing.glyphs import MissingGlyphs, missing_in_text
 from printing.signing import SigningUnavailable
 from printing.tokens import InvalidToken, document_claims, qr_payload, sign_token, verify_token
@@ -493,35 +493,33 @@ def _period_label(first: str, last: str) -> str:
     return zh(first) if first == last else f"{zh(first)}至{zh(last)}"
 
 
-def _receipt_lines(receipt) -> list[tuple[str, str, str, str]]:
+def _receipt_lines(receipt) -> tuple[list[ReceiptLine], list[str], bool]:
+    """The receipt's lines table from its stored assessment (fees.breakdown: each row's arithmetic), the
+    notes that explain the bases, and whether it rests on sample rates. A receipt without an assessment
+    record (or one stored before the arithmetic was kept) prints its journal amounts only."""
+    import fees
     from counter.collection.models import JournalEntry
 
     with unrestricted():
-        entries = db.session.scalars(select(JournalEntry).where(JournalEntry.receipt_id == receipt.id,
-                                                                JournalEntry.kind == "collection")
-                                     .order_by(JournalEntry.seq)).all()
-        assessed: dict[str, tuple[int, set[str], bool]] = {}
+        rec = None
         if receipt.assessment_record_id:
-            try:
-                from counter.tax.models import AssessmentRecord
+            from counter.tax.models import AssessmentRecord
 
-                rec = db.session.get(AssessmentRecord, receipt.assessment_record_id)
-            except ImportError:  # pragma: no cover
-                rec = None
-            for line in ((rec.result or {}).get("lines", []) if rec is not None else []):
-                base, rates, area = assessed.get(line["item"], (0, set(), False))
-                assessed[line["item"]] = (base + int(line.get("base_fen", 0)), rates | {line.get("rate", "")},
-                                          area or line.get("base_kind") == "area")
-    out = []
-    for e in entries:
-        base, rates, area = assessed.get(e.item, (None, set(), False))
-        base_s = _yuan(base) if base is not None and not area else "—"
-        rate_s = "—"
-        if len(rates) == 1 and not area:
-            rate = Decimal(next(iter(rates)) or "0") * 100
-            rate_s = f"{rate.normalize():f}%"
-        out.append((e.item_name_zh, base_s, rate_s, _yuan(e.amount_fen)))
-    return out
+            rec = db.session.get(AssessmentRecord, receipt.assessment_record_id)
+        entries = [] if rec is not None else db.session.scalars(
+            select(JournalEntry).where(JournalEntry.receipt_id == receipt.id, JournalEntry.kind == "collection")
+            .order_by(JournalEntry.seq)).all()
+    if rec is None:
+        return ([ReceiptLine(e.item_name_zh, "", "", "", "", "", "", 0, fees.plain_yuan(e.amount_fen))
+                 for e in entries], [], False)
+    b = fees.breakdown(fees.Assessment.from_dict(rec.result))
+    yuan = fees.plain_yuan
+    lines = [ReceiptLine(r.name_zh, r.period("zh"), "" if r.legacy else r.base_label, "" if r.legacy else r.rate_label,
+                         yuan(r.tax_fen), r.relief_label, yuan(r.relief_fen) if r.relief_fen else "", r.count,
+                         yuan(r.amount_fen)) for r in b.rows]
+    exempt = b.exempt_notes("zh")
+    notes = (["免征：" + "；".join(exempt)] if exempt else []) + b.notes("zh")
+    return lines, notes, b.sample
 
 
 def _receipt_data(doc: PrintedDocument, receipt, street: Street) -> ReceiptData:
@@ -530,11 +528,13 @@ def _receipt_data(doc: PrintedDocument, receipt, street: Street) -> ReceiptData:
     with unrestricted():
         lease = db.session.get(Lease, receipt.lease_id)
         clerk = db.session.get(User, receipt.clerk_id)
+    lines, notes, sample = _receipt_lines(receipt)
     return ReceiptData(
         meta=_meta(doc, street), receipt_number=receipt.receipt_number, payer_name=receipt.payer_name,
         registration_number_display=lease.registration_number if lease else "",
         property_address=lease.premises.full_address if lease else "",
-        period_label=_period_label(receipt.first_month, receipt.last_month), lines=_receipt_lines(receipt),
+        period_label=_period_label(receipt.first_month, receipt.last_month), lines=lines, notes=notes,
+        sample_rates=sample,
         total_fen=receipt.total_fen, total_display=_yuan(receipt.total_fen),
         payment_method_label=METHOD_ZH.get(receipt.method, receipt.method),
         payment_reference=receipt.payment_reference or "", clerk_name=clerk.display_name if clerk else "",

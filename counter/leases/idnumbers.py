@@ -1,7 +1,17 @@
 """Identity document numbers of lease parties: the rules, one function per document type.
 
-``check_id_number(id_type, number)`` returns the normalised number (upper case, no spaces or hyphens)
-or raises :class:`IdNumberError` whose message is shown next to the field (in the user's language).
+``check_id_number(id_type, number)`` returns the normalised number or raises :class:`IdNumberError` whose
+message is shown next to the field (in the user's language) and names the real problem (the length
+found, the character that does not belong, the birth date that is not a date or lies in the future).
+
+Normalisation (:func:`normalise`, for every ID type, before any rule - and for searching, so that a
+number typed in full-width form finds the stored one): Unicode NFKC (full-width digits and letters such
+as ``４４０３`` or ``Ｘ`` become ASCII), then every kind of dash (hyphen, en dash, em dash, minus sign,
+full-width and small hyphens, the katakana prolonged sound mark an IME types for "-"), every space
+(also the ideographic space) and invisible format characters (zero-width space) are removed, and
+letters are upper-cased. The stored number is therefore always ASCII: search and duplicate checks
+compare like with like. Birth dates are checked against the business date in the office's time zone
+(:func:`counter.core.timeutil.business_today`, Asia/Shanghai), not the server's date.
 
 Rules (python-stdnum is used where it has a validator; documented fallbacks where it wrongly rejects):
 
@@ -33,12 +43,15 @@ Rules (python-stdnum is used where it has a validator; documented fallbacks wher
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from flask_babel import gettext as _
 from stdnum import exceptions as stdnum_exc
 from stdnum.cn import ric as stdnum_ric
 from stdnum.cn import uscc as stdnum_uscc
+
+from counter.core.timeutil import business_today
 
 ORGANIZATION_ID_TYPES = ("credit_code",)
 PERSON_ID_TYPES = ("resident_id", "residence_permit", "hk_macau_permit", "taiwan_permit", "passport",
@@ -53,8 +66,26 @@ class IdNumberError(ValueError):
     """An ID number that fails its document's rule; ``str(exc)`` is the message for the user."""
 
 
+_DASH_LIKE = {"\u2212", "\u2043", "\u30fc", "\uff70"}  # minus sign, hyphen bullet, katakana prolonged marks
+
+
+def _dropped(c: str) -> bool:
+    cat = unicodedata.category(c)
+    return c.isspace() or cat == "Pd" or cat == "Cf" or c in _DASH_LIKE
+
+
 def normalise(number: str | None) -> str:
-    return re.sub(r"[\s\-]", "", number or "").upper()
+    """NFKC (full-width -> ASCII), without dashes of any kind, spaces and invisible characters, upper case."""
+    text = unicodedata.normalize("NFKC", number or "")
+    return "".join(c for c in text if not _dropped(c)).upper()
+
+
+def _check_characters(number: str) -> None:
+    """After normalisation an ID number holds ASCII letters and digits only: name the first stranger."""
+    for c in number:
+        if not (c.isascii() and c.isalnum()):
+            raise IdNumberError(_("The ID number contains “%(char)s”, which is not a letter or digit; "
+                                  "type the number as printed on the document.", char=c))
 
 
 def gb11643_check_digit(first17: str) -> str:
@@ -69,32 +100,35 @@ def gb32100_check_digit(first17: str) -> str:
     return GB32100_ALPHABET[(31 - total % 31) % 31]
 
 
-def _birth_date_ok(year: int, month: int, day: int) -> bool:
+def _check_birth_date(year: int, month: int, day: int) -> None:
+    """A real date, not before 1880 and not after today's business date (Asia/Shanghai)."""
     try:
         born = date(year, month, day)
     except ValueError:
-        return False
-    return date(1880, 1, 1) <= born <= date.today()
+        raise IdNumberError(_("The birth date in this ID number is not a valid date.")) from None
+    if born < date(1880, 1, 1):
+        raise IdNumberError(_("The birth date in this ID number is not a valid date."))
+    if born > business_today():
+        raise IdNumberError(_("The birth date in this ID number (%(date)s) is after today.", date=born.isoformat()))
 
 
 def _check_18(number: str) -> None:
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise IdNumberError(_("An 18-character ID number has 17 digits and a final digit or X."))
     if gb11643_check_digit(number[:17]) != number[17]:
         raise IdNumberError(_("The check digit of this ID number is wrong; please check the number for typing errors."))
-    if not _birth_date_ok(int(number[6:10]), int(number[10:12]), int(number[12:14])):
-        raise IdNumberError(_("The birth date in this ID number is not a valid date."))
+    _check_birth_date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
 
 
 def check_resident_id(number: str) -> str:
     if len(number) == 15:
-        if not number.isdigit():
+        if not re.fullmatch(r"[0-9]{15}", number):
             raise IdNumberError(_("An old 15-digit ID number has digits only."))
-        if not _birth_date_ok(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12])):
-            raise IdNumberError(_("The birth date in this ID number is not a valid date."))
+        _check_birth_date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
         return number
     if len(number) != 18:
-        raise IdNumberError(_("A resident ID number has 18 characters (old cards: 15 digits)."))
+        raise IdNumberError(_("A resident ID number has 18 characters (old cards: 15 digits); this one has %(n)d.",
+                              n=len(number)))
     if number[:2] in ("81", "82", "83"):
         return check_residence_permit(number)
     try:
@@ -111,20 +145,22 @@ def check_resident_id(number: str) -> str:
 
 
 def check_residence_permit(number: str) -> str:
-    if len(number) != 18 or number[:6] not in ("810000", "820000", "830000"):
+    if len(number) != 18:
+        raise IdNumberError(_("A residence permit number has 18 characters; this one has %(n)d.", n=len(number)))
+    if number[:6] not in ("810000", "820000", "830000"):
         raise IdNumberError(_("A residence permit number has 18 characters and starts with 810000, 820000 or 830000."))
     _check_18(number)
     return number
 
 
 def check_hk_macau_permit(number: str) -> str:
-    if not re.fullmatch(r"[HM](\d{8}|\d{10})", number):
+    if not re.fullmatch(r"[HM]([0-9]{8}|[0-9]{10})", number):
         raise IdNumberError(_("A Hong Kong/Macao permit number is H or M followed by 8 or 10 digits."))
     return number
 
 
 def check_taiwan_permit(number: str) -> str:
-    if not re.fullmatch(r"\d{8}|\d{10}|\d{8}[A-Z]\d", number):
+    if not re.fullmatch(r"[0-9]{8}|[0-9]{10}|[0-9]{8}[A-Z][0-9]", number):
         raise IdNumberError(_("A Taiwan permit number has 8 digits (old permits: 10 characters)."))
     return number
 
@@ -136,7 +172,7 @@ def check_passport(number: str) -> str:
 
 
 def check_foreigner_permanent(number: str) -> str:
-    if re.fullmatch(r"[A-Z]{3}\d{12}", number):
+    if re.fullmatch(r"[A-Z]{3}[0-9]{12}", number):
         return number
     if len(number) == 18 and number.startswith("9"):
         _check_18(number)
@@ -146,7 +182,7 @@ def check_foreigner_permanent(number: str) -> str:
 
 def check_credit_code(number: str) -> str:
     if len(number) != 18:
-        raise IdNumberError(_("A unified social credit code has 18 characters."))
+        raise IdNumberError(_("A unified social credit code has 18 characters; this one has %(n)d.", n=len(number)))
     try:
         return stdnum_uscc.validate(number)
     except stdnum_exc.InvalidChecksum:
@@ -179,6 +215,7 @@ def check_id_number(id_type: str, number: str | None) -> str:
     check = CHECKS.get(id_type)
     if check is None:
         raise IdNumberError(_("Choose a known ID type."))
+    _check_characters(value)
     return check(value)
 
 

@@ -14,6 +14,7 @@ filing deadline.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -31,6 +32,7 @@ from counter.core.serials import next_serial
 from counter.core.timeutil import business_today
 from counter.extensions import db
 from counter.leases.idnumbers import ORGANIZATION_ID_TYPES, IdNumberError, check_id_number
+from counter.leases.idnumbers import normalise as normalise_id
 from counter.leases.models import (ID_TYPES, LEASE_USES, PAYMENT_CYCLES, Lease, LeaseEvent, LeaseParty, Party,
                                    Property)
 from counter.streets.models import Street
@@ -127,7 +129,8 @@ def to_centi(value) -> int | None:
 
 
 def normalise_code(text: str | None) -> str:
-    return re.sub(r"\s+", "", text or "").upper()
+    """Codes typed or scanned: full-width characters as ASCII (NFKC), no spaces, upper case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).upper()
 
 
 # --- validation -----------------------------------------------------------------------------------
@@ -626,8 +629,8 @@ def search_leases(criteria: SearchCriteria | dict | None = None):
             stmt = stmt.where(Lease.registration_code == f"{m.group(1)}-{m.group(2)}-{m.group(3)}")
         elif re.fullmatch(r"[0-9A-Z]{25}", norm):
             stmt = stmt.where(Lease.property_id.in_(select(Property.id).where(Property.house_code == norm)))
-        elif re.fullmatch(r"[0-9A-Z]{5,24}", norm) and any(c.isdigit() for c in norm):
-            stmt = stmt.where(_party_match(Party.id_number == norm))
+        elif re.fullmatch(r"[0-9A-Z]{5,24}", normalise_id(q)) and any(c.isdigit() for c in norm):
+            stmt = stmt.where(_party_match(Party.id_number == normalise_id(q)))
         elif "租备" in q or "〔" in q:
             stmt = stmt.where(Lease.registration_number == norm)
         else:
@@ -635,7 +638,7 @@ def search_leases(criteria: SearchCriteria | dict | None = None):
     if criteria.name and criteria.name.strip():
         stmt = stmt.where(_party_match(Party.name.contains(criteria.name.strip())))
     if criteria.id_number and criteria.id_number.strip():
-        stmt = stmt.where(_party_match(Party.id_number == normalise_code(criteria.id_number)))
+        stmt = stmt.where(_party_match(Party.id_number == normalise_id(criteria.id_number)))
     if criteria.house_code and criteria.house_code.strip():
         stmt = stmt.where(Lease.property_id.in_(select(Property.id).where(
             Property.house_code == normalise_code(criteria.house_code))))

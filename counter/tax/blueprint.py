@@ -24,8 +24,11 @@ bp = Blueprint("tax", __name__)
 
 
 def init_app(app):
+    from counter.tax.cli import tax_cli
+
     register_nav(app, "tax.schedules", _l("Tax rates"), "fees.manage", order=70)
     register_reference(app, services.ensure_tax_reference)
+    app.cli.add_command(tax_cli)
 
 
 @bp.app_context_processor
@@ -173,7 +176,7 @@ def assessment(rid):
     rec = get_or_404(AssessmentRecord, rid)
     a = services.record_assessment_object(rec)
     versions = {r["version_row_id"]: db.session.get(RateScheduleVersion, r["version_row_id"]) for r in rec.schedules}
-    return render_template("tax/assessment.html", rec=rec, a=a, versions=versions,
+    return render_template("tax/assessment.html", rec=rec, a=a, versions=versions, breakdown=fees.breakdown(a),
                            explanation=services.explain_record(rec, locale_code()))
 
 
@@ -207,5 +210,5 @@ def estimate():
         form = EstimateForm(formdata=None)
         form.street.choices = [("", _("Not specified"))] + [(s.code, s.name(locale_code())) for s in streets]
     explanation = result.explain("en" if locale_code().startswith("en") else "zh") if result is not None else None
-    return render_template("tax/estimate.html", form=form, result=result, error=error,
-                           explanation=explanation), status
+    return render_template("tax/estimate.html", form=form, result=result, error=error, explanation=explanation,
+                           breakdown=fees.breakdown(result) if result is not None else None), status

@@ -5,12 +5,20 @@ Public API other modules use (flush only, never commit)::
     schedule_set(on=None) -> fees.ScheduleSet          # the active rate schedule versions
     guidance_rents() -> fees.GuidanceRents
     facts_for_lease(lease) -> fees.LeaseFacts
-    assess_lease(lease, first, last, assessed_on=None) -> fees.Assessment   # no DB write
+    assess_lease(lease, first, last, assessed_on=None, repair_cost_fen=0) -> fees.Assessment   # no DB write
     record_assessment(lease, assessment) -> AssessmentRecord                 # flush only
     explain_record(record, locale) -> str               # from the stored snapshot, no recomputation
+    sample_refusal(assessment) -> str | None            # production: why collecting on it is refused
+    refuse_sample_in_production(assessment)             # raises SampleRatesRefused (production only)
+    repair_carry_in(lease) -> int                       # repair costs left by the lease's last collection
 
 Schedule administration (district admin): :func:`create_version`, :func:`update_draft`,
 :func:`activate_version`, :func:`preview`.
+
+Provenance: every schedule version and guidance rent is ``sample`` or ``confirmed`` with its legal source
+(:mod:`fees.model`). :func:`ensure_tax_reference` loads sample data only when asked (``seed-demo``,
+``counter load-reference --samples``); in production (:func:`counter.config.is_production`) collecting
+on an assessment that rests on sample data is refused (:func:`refuse_sample_in_production`).
 """
 from __future__ import annotations
 
@@ -21,12 +29,14 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from importlib import resources
 
-from flask import has_request_context
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 import fees
 from counter.audit.service import record as audit
+from counter.config import is_production
 from counter.core.timeutil import business_today, office_tz, utcnow
 from counter.extensions import db
 from counter.tax.models import AssessmentRecord, GuidanceRent, RateScheduleVersion
@@ -38,6 +48,11 @@ class TaxError(Exception):
 
 class VersionFrozen(TaxError):
     """Only draft versions can change; active and retired versions are frozen."""
+
+
+class SampleRatesRefused(TaxError):
+    """Production refuses to collect on sample rates or sample guidance rents; the message (in the user's
+    language) tells the administrator what to confirm, with its sources."""
 
 
 class ScheduleTextError(TaxError):
@@ -107,7 +122,8 @@ def guidance_rents() -> fees.GuidanceRents:
                                                             GuidanceRent.effective_from))
     return fees.GuidanceRents(
         fees.GuidanceRent(street_code=g.street_code, use=g.use, yuan_per_m2_month=fees.fen_to_yuan(g.fen_per_m2_month),
-                          effective_from=g.effective_from, effective_to=g.effective_to)
+                          effective_from=g.effective_from, effective_to=g.effective_to, sample=g.is_sample,
+                          source=g.legal_source or "")
         for g in rows)
 
 
@@ -125,15 +141,64 @@ def facts_for_lease(lease) -> fees.LeaseFacts:
 
 
 def assess_facts(facts: fees.LeaseFacts, first: fees.YearMonth, last: fees.YearMonth,
-                 assessed_on: date | None = None, schedules: fees.ScheduleSet | None = None) -> fees.Assessment:
+                 assessed_on: date | None = None, schedules: fees.ScheduleSet | None = None,
+                 repair_cost_fen: int = 0) -> fees.Assessment:
     return fees.assess(facts, first=first, last=last, assessed_on=assessed_on or business_today(),
                        schedules=schedules if schedules is not None else schedule_set(),
-                       guidance=guidance_rents())
+                       guidance=guidance_rents(), repair_cost_fen=repair_cost_fen)
 
 
-def assess_lease(lease, first: fees.YearMonth, last: fees.YearMonth, assessed_on: date | None = None) -> fees.Assessment:
-    """Assess a lease under the active schedules and the guidance rents (no DB write)."""
-    return assess_facts(facts_for_lease(lease), first, last, assessed_on)
+def assess_lease(lease, first: fees.YearMonth, last: fees.YearMonth, assessed_on: date | None = None,
+                 repair_cost_fen: int = 0) -> fees.Assessment:
+    """Assess a lease under the active schedules and the guidance rents (no DB write). ``repair_cost_fen``:
+    repair costs borne by an individual landlord (修缮费用, from invoices), deducted from income tax."""
+    return assess_facts(facts_for_lease(lease), first, last, assessed_on, repair_cost_fen=repair_cost_fen)
+
+
+def repair_carry_in(lease) -> int:
+    """The repair costs left over by the lease's last collection still standing (an issued receipt's
+    assessment), to offer as the default of the next one; 0 when none."""
+    from counter.collection.models import Receipt
+
+    row = db.session.execute(
+        select(AssessmentRecord.repair_carry_fen)
+        .join(Receipt, Receipt.assessment_record_id == AssessmentRecord.id)
+        .where(Receipt.lease_id == lease.id, Receipt.status == "issued")
+        .order_by(Receipt.issued_at.desc(), Receipt.id.desc()).limit(1)).first()
+    return int(row[0]) if row else 0
+
+
+def _documents(sources: str, keep: int = 4) -> str:
+    docs = [d for d in (sources or "").split("；") if d]
+    if len(docs) > keep:
+        return "；".join(docs[:keep]) + _("; and %(n)d more", n=len(docs) - keep)
+    return "；".join(docs) or _("no source recorded")
+
+
+def sample_refusal(assessment: fees.Assessment) -> str | None:
+    """Why production refuses to collect on ``assessment`` (sample rates or sample guidance rents, with
+    their sources), in the user's language; None when it rests on confirmed data only."""
+    parts = []
+    for kind, label, sources in assessment.sample_sources():
+        if kind == "schedule":
+            parts.append(_("rate schedule %(label)s (sources: %(sources)s)", label=label, sources=_documents(sources)))
+        else:
+            parts.append(_("guidance rents of %(label)s (sources: %(sources)s)", label=label,
+                           sources=_documents(sources)))
+    if not parts:
+        return None
+    return _("Production does not collect on sample data: %(what)s. A district administrator must check "
+             "the rates against these legal sources with the tax bureau and activate a confirmed version "
+             "(status = \"confirmed\", each source with its date).", what="; ".join(parts))
+
+
+def refuse_sample_in_production(assessment: fees.Assessment) -> None:
+    """Raise :class:`SampleRatesRefused` when the configuration is production's and the assessment rests
+    on sample data. In demo mode nothing is refused (the screens and the receipt say 示例税率)."""
+    if has_app_context() and is_production(current_app.config):
+        reason = sample_refusal(assessment)
+        if reason:
+            raise SampleRatesRefused(reason)
 
 
 def record_assessment(lease, assessment: fees.Assessment, *, street_id: int | None = None) -> AssessmentRecord:
@@ -155,6 +220,7 @@ def record_assessment(lease, assessment: fees.Assessment, *, street_id: int | No
         lease_id=None if lease is None else lease.id, street_id=street_id, assessed_on=assessment.assessed_on,
         first_month=str(assessment.first), last_month=str(assessment.last), facts=assessment.facts.to_dict(),
         result=assessment.to_dict(), total_fen=assessment.total_fen, schedules=refs,
+        repair_cost_fen=assessment.repair_cost_fen, repair_carry_fen=assessment.repair_carry_fen,
         created_by_id=user_id, created_by=username)
     db.session.add(rec)
     db.session.flush()
@@ -227,10 +293,12 @@ def _apply(v: RateScheduleVersion, sched: fees.RateSchedule) -> None:
     v.title_zh, v.title_en = sched.title_zh[:200], sched.title_en[:200]
     v.effective_from, v.effective_to = sched.effective_from, sched.effective_to
     v.mode, v.sample, v.priority = sched.mode, sched.sample, sched.priority
+    v.provenance, v.legal_source = sched.status, sched.sources_label or None
     v.data = sched.to_dict()
 
 
-_AUDIT_FIELDS = ("schedule_id", "version", "status", "effective_from", "effective_to", "mode", "sample", "priority")
+_AUDIT_FIELDS = ("schedule_id", "version", "status", "effective_from", "effective_to", "mode", "provenance",
+                 "legal_source", "priority")
 
 
 def _snap(v: RateScheduleVersion) -> dict:
@@ -374,22 +442,51 @@ def preview(v: RateScheduleVersion, month: fees.YearMonth | None = None,
 
 # --------------------------------------------------------------------------------- reference data
 
-def ensure_tax_reference() -> None:
-    """Load the shipped schedules (version 1, active) and the sample guidance rents, idempotently."""
-    have = set(db.session.scalars(select(RateScheduleVersion.schedule_id).distinct()))
+_SHIPPED_NOTES = ("shipped sample schedule", "shipped schedule")
+
+
+def _is_shipped(v: RateScheduleVersion) -> bool:
+    """A version loaded from the shipped files by :func:`ensure_tax_reference` (not made by the office)."""
+    return v.created_by == "system" and v.note in _SHIPPED_NOTES and v.based_on_id is None
+
+
+def ensure_tax_reference(samples: bool = False) -> None:
+    """Load the shipped schedules and guidance rents, idempotently: confirmed ones always, sample ones only
+    with ``samples`` (``seed-demo``; ``counter load-reference --samples``). Every shipped table is a sample
+    today, so a real install gets none unless asked.
+
+    A newer shipped version of a sample schedule replaces the active one (the old is retired, never
+    changed) as long as the office never touched that schedule id (every stored version was loaded by
+    the system as a sample): e.g. ``itemised-2014-10`` v2 (business tax) replaces v1 (VAT before 营改增)."""
     for sched in fees.load_shipped_schedules():
-        if sched.id in have:
+        if sched.sample and not samples:
             continue
+        stored = db.session.scalars(select(RateScheduleVersion)
+                                    .where(RateScheduleVersion.schedule_id == sched.id)).all()
+        if any(v.version >= sched.version for v in stored):
+            continue
+        if not all(_is_shipped(v) for v in stored):
+            continue  # the office has its own versions of this schedule: never replaced behind its back
+        now = utcnow() if stored else None
+        for old in stored:
+            if old.status == "active":
+                old.status, old.retired_at, old.retired_by = "retired", now, "system"
+        db.session.flush()
         v = RateScheduleVersion(schedule_id=sched.id, version=sched.version, status="active",
-                                note="shipped sample schedule", created_by="system", activated_by="system")
+                                note=_SHIPPED_NOTES[0] if sched.sample else _SHIPPED_NOTES[1],
+                                created_by="system", activated_by="system", activated_at=now)
         _apply(v, sched)
         db.session.add(v)
-        have.add(sched.id)
+        db.session.flush()
     if db.session.scalar(select(func.count()).select_from(GuidanceRent)) == 0:
         text = resources.files("fees.schedules").joinpath("guidance_sample.toml").read_text(encoding="utf-8")
-        sample = bool(tomllib.loads(text).get("sample", False))
-        for g in fees.guidance_from_toml(text).entries:
+        table = fees.guidance_from_toml(text)
+        for g in table.entries:
+            if g.sample and not samples:
+                continue
             db.session.add(GuidanceRent(street_code=g.street_code, use=g.use,
                                         fen_per_m2_month=fees.yuan_to_fen(g.yuan_per_m2_month),
-                                        effective_from=g.effective_from, effective_to=g.effective_to, sample=sample))
+                                        effective_from=g.effective_from, effective_to=g.effective_to,
+                                        sample=g.sample, provenance="sample" if g.sample else "confirmed",
+                                        legal_source=g.source or None))
     db.session.flush()

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import counter.core.db  # noqa: F401  (UTCDateTime)
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -14,9 +14,10 @@ def test_shipped_schedules_are_labelled_sample():
     ss = fees.load_shipped_schedules()
     assert {s.id for s in ss} == set(fees.SHIPPED_ITEMISED_IDS) | set(fees.SHIPPED_COMPREHENSIVE_IDS)
     for s in ss:
-        assert s.sample is True
-        assert "样例" in s.title_zh and "SAMPLE" in s.title_en
+        assert s.sample is True and s.status == "sample"
+        assert "示例税率" in s.title_zh and "SAMPLE" in s.title_en
         assert validate_schedule(s.to_dict()) == []
+        assert s.sources and all(x.document and x.evidence in fees.model.EVIDENCE for x in s.sources)
 
 
 def test_shipped_itemised_cover_2014_10_onwards_without_gaps():
@@ -34,10 +35,11 @@ def test_shipped_itemised_cover_2014_10_onwards_without_gaps():
 def test_shipped_thresholds_by_period():
     s = shipped()
     thr = {}
-    for ym in ("2016-01", "2019-06", "2021-06", "2023-06"):
+    for ym in ("2016-01", "2016-06", "2019-06", "2021-06", "2023-06"):
         sched, rule = s.select(YearMonth.parse(ym), "individual", "residential")
-        thr[ym] = next(i for i in rule.items if i.code == "vat").exempt_up_to_monthly_rent_fen
-    assert thr == {"2016-01": 3000000, "2019-06": 10000000, "2021-06": 15000000, "2023-06": 10000000}
+        thr[ym] = next(i for i in rule.items if i.code in ("vat", "business_tax")).exempt_up_to_monthly_rent_fen
+    assert thr == {"2016-01": 3000000, "2016-06": 3000000, "2019-06": 10000000, "2021-06": 15000000,
+                   "2023-06": 10000000}
 
 
 @pytest.mark.parametrize("s", fees.load_shipped_schedules(), ids=lambda s: s.id)
@@ -65,7 +67,9 @@ category = "residential"
 rate = "3%"
 '''
     (s,) = schedules_from_toml(text)
-    assert s.version == 2 and s.rules[0].bands[0].rate == Decimal("0.03") and s.sample is False
+    # no status: a sample (nothing is confirmed without its sources)
+    assert s.version == 2 and s.rules[0].bands[0].rate == Decimal("0.03") and s.sample is True
+    assert s.status == "sample"
 
 
 def _base():
@@ -156,7 +160,10 @@ def test_assessed_on_does_not_choose_schedule():
     f = facts(500000)
     a = fees.assess(f, first=YearMonth(2016, 6), last=YearMonth(2016, 6), assessed_on=date(2026, 11, 26),
                     schedules=shipped())
-    assert a.schedules_used == [("itemised-2014-10", 1)] and a.assessed_on == date(2026, 11, 26)
+    assert a.schedules_used == [("itemised-2016-05", 1)] and a.assessed_on == date(2026, 11, 26)
+    b = fees.assess(f, first=YearMonth(2016, 4), last=YearMonth(2016, 4), assessed_on=date(2026, 11, 26),
+                    schedules=shipped())
+    assert b.schedules_used == [("itemised-2014-10", 2)]
 
 
 def test_use_mapping_can_make_mixed_residential():
@@ -194,7 +201,7 @@ def test_explain_zh_en_and_from_snapshot():
     g = fees.GuidanceRents([fees.GuidanceRent("440304001", "residential", Decimal("100"), date(2019, 1, 1))])
     a = run(facts(300000, area="45.50", street="440304001"), "2026-01", "2026-03", shipped(), g)
     zh, en = a.explain("zh"), a.explain("en")
-    assert "指导租金" in zh and "¥4,550.00" in zh and "样例" in zh and "合计" in zh
+    assert "指导租金" in zh and "¥4,550.00" in zh and "示例" in zh and "合计" in zh
     assert "guidance rent" in en and "SAMPLE" in en and "Total" in en and "2026-01 – 2026-03" in en
     back = fees.Assessment.from_dict(json.loads(json.dumps(a.to_dict())))
     assert back.explain("zh") == zh and back.explain("en") == en
@@ -216,3 +223,53 @@ def test_all_shipped_together_prefer_itemised_without_ambiguity():
     s = ScheduleSet(fees.load_shipped_schedules())
     a = run(facts(500000), "2014-10", "2030-12", s)
     assert {sid for sid, _ in a.schedules_used} == set(fees.SHIPPED_ITEMISED_IDS)
+
+
+@pytest.mark.parametrize("mutate,needle", [
+    (lambda d: d.update(status="confirmed"), "every source with its date and evidence"),
+    (lambda d: d.update(status="confirmed", sources=[]), "must list its legal sources"),
+    (lambda d: d.update(status="official"), "status must be"),
+    (lambda d: d.update(status="confirmed", sample=True), "contradicts"),
+    (lambda d: d["sources"][0].update(evidence="seen"), "evidence must be"),
+    (lambda d: d["sources"][0].pop("document"), "document"),
+    (lambda d: d["rules"][0]["items"][0].update(source="财税〔2099〕1号"), "not among the schedule's sources"),
+    (lambda d: d["rules"][0]["reductions"][0].update(source=["财税〔2099〕1号"]), "not among"),
+])
+def test_validate_provenance_errors(mutate, needle):
+    d = _base()
+    mutate(d)
+    errs = validate_schedule(d)
+    assert any(needle in e for e in errs), errs
+
+
+def test_a_confirmed_schedule_cites_official_sources():
+    d = _base()
+    d["status"] = "confirmed"
+    for s in d["sources"]:
+        s.update(evidence="official", date=s.get("date") or "2022-07-01")
+    s = RateSchedule.from_dict(d)
+    assert s.status == "confirmed" and s.sample is False and "财税〔2016〕43号（2016-04-25）" in s.sources_label
+
+
+def test_legacy_assessment_records_stay_readable():
+    """An assessment stored before the figures of the arithmetic were recorded (format 1)."""
+    legacy = {"format": 1, "facts": {"landlord_kind": "individual", "use": "residential", "monthly_rent_fen": 300000,
+                                     "area_m2": None, "street_code": None},
+              "first": "2026-01", "last": "2026-01", "assessed_on": "2026-01-05",
+              "schedules": [{"id": "itemised-2023-01", "version": 1, "title_zh": "旧", "title_en": "old",
+                             "mode": "itemised", "sample": True}],
+              "months": [{"month": "2026-01", "declared_rent_fen": 300000, "taxable_rent_fen": 300000,
+                          "schedule_id": "itemised-2023-01", "schedule_version": 1, "rule_id": "r", "mode": "itemised"}],
+              "lines": [{"month": "2026-01", "item": "property_tax", "name_zh": "房产税", "name_en": "Property tax",
+                         "base_kind": "rent", "base_fen": 300000, "rate": "0.04", "reduction_percent": "50",
+                         "amount_fen": 6000, "schedule_id": "itemised-2023-01", "schedule_version": 1, "rule_id": "r"},
+                        {"month": "2026-01", "item": "individual_income_tax", "name_zh": "个人所得税",
+                         "name_en": "Individual income tax", "base_kind": "iit_rent", "base_fen": 294000,
+                         "rate": "0.1", "reduction_percent": "0", "amount_fen": 21400, "deduction_yuan": "800",
+                         "schedule_id": "itemised-2023-01", "schedule_version": 1, "rule_id": "r"}],
+              "total_fen": 27400}
+    a = fees.Assessment.from_dict(legacy)
+    assert a.total_fen == 27400 and all(x.legacy for x in a.lines)
+    assert "旧记录" in a.explain("zh") and "old record" in a.explain("en")
+    b = fees.breakdown(a)
+    assert b.problems() == [] and [r.amount_fen for r in b.rows] == [6000, 21400]

@@ -60,7 +60,7 @@ def test_bad_input_answers_422_keeps_input_and_saves_nothing(clerk_client, app):
     html = resp.get_data(as_text=True)
     assert "证件号码校验位不正确，请检查是否输错。" in html
     assert "租期截止日不能早于起始日。" in html
-    assert "18位证件号码由17位数字加1位数字或X组成。" in html or "居民身份证号码为18位（旧证15位数字）。" in html
+    assert "18位证件号码由17位数字加1位数字或X组成。" in html or "居民身份证号码为18位（旧证15位数字），此号码为4位。" in html
     assert "请更正下面标出的字段" in html or "has-error" in html
     assert db.session.scalar(select(func.count(Lease.id))) == 0
 

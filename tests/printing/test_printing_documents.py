@@ -34,8 +34,9 @@ def expected_fields(name, d):
     if name.startswith("receipt"):
         return common + [
             "代征税款收据", d.receipt_number, d.payer_name, d.registration_number_display,
-            d.period_label, "增值税", "城市维护建设税", "个人所得税", "¥1,368.00",
-            "人民币壹仟叁佰陆拾捌元整", "银行卡", d.payment_reference, "王小明"]
+            d.period_label, "增值税", "城市维护建设税", "个人所得税", "¥48,954.84",
+            "人民币肆万捌仟玖佰伍拾肆元捌角肆分", "银行卡", d.payment_reference, "王小明",
+            "示例税率", "142,857.14", "2,857.15", "8,571.42", "150,000.00 ÷ 1.05 = 142,857.14"]
     if name == "day_close":
         return common + ["代征税款日终结账单", "南园街道", "2026年1月8日", "20张",
                          "应有现金", "¥3,120.00", "实点现金", "¥3,100.00", "-¥20.00",

@@ -16,6 +16,9 @@ from counter.reference import ensure_reference_data
 from counter.tax import services
 from counter.tax.models import AssessmentRecord, GuidanceRent, RateScheduleVersion
 
+SHIPPED = {s.id: s.version for s in fees.load_shipped_schedules()}  # the version a fresh install has
+V = SHIPPED["itemised-2023-01"]
+
 
 def _active(schedule_id):
     return db.session.scalar(select(RateScheduleVersion).where(RateScheduleVersion.schedule_id == schedule_id,
@@ -40,13 +43,15 @@ def test_schedule_set_from_db_equals_shipped(app):
     for s in shipped:
         assert sset.get(s.id).to_dict() == s.to_dict()
     rows = db.session.scalars(select(RateScheduleVersion)).all()
-    assert all(r.status == "active" and r.version == 1 and r.sample for r in rows)
+    assert all(r.status == "active" and r.version == SHIPPED[r.schedule_id] and r.provenance == "sample"
+               and r.legal_source for r in rows)
 
 
 def test_reference_data_is_idempotent(app):
     before = (db.session.scalar(select(text("count(*)")).select_from(RateScheduleVersion)),
               db.session.scalar(select(text("count(*)")).select_from(GuidanceRent)))
-    ensure_reference_data()
+    ensure_reference_data(samples=True)
+    ensure_reference_data(samples=True)
     ensure_reference_data()
     db.session.commit()
     after = (db.session.scalar(select(text("count(*)")).select_from(RateScheduleVersion)),
@@ -69,7 +74,7 @@ def test_facts_and_assess_lease_match_engine(app, lease):
     expected = fees.assess(facts, first, last, date(2026, 4, 1), fees.ScheduleSet(fees.load_shipped_schedules()),
                            fees.load_sample_guidance())
     assert a.to_dict() == expected.to_dict()
-    assert a.total_fen > 0 and a.schedules_used == [("itemised-2023-01", 1)]
+    assert a.total_fen > 0 and a.schedules_used == [("itemised-2023-01", V)]
     assert db.session.scalar(select(text("count(*)")).select_from(AssessmentRecord)) == 0  # no write
 
 
@@ -77,22 +82,22 @@ def test_create_and_activate_retires_previous_version(app):
     v1 = _active("itemised-2023-01")
     draft = services.create_version(_bumped_text(v1, property_tax="5%"), based_on=v1, note="property tax 5 %")
     db.session.commit()
-    assert (draft.version, draft.status, draft.based_on_id) == (2, "draft", v1.id)
-    assert services.schedule_set().get("itemised-2023-01").version == 1  # drafts are not in force
+    assert (draft.version, draft.status, draft.based_on_id) == (V + 1, "draft", v1.id)
+    assert services.schedule_set().get("itemised-2023-01").version == V  # drafts are not in force
     old = services.activate_version(draft)
     db.session.commit()
     assert old.id == v1.id
     db.session.refresh(v1)
     assert v1.status == "retired" and v1.retired_at is not None
     assert draft.status == "active" and draft.activated_at is not None
-    assert services.schedule_set().get("itemised-2023-01").version == 2
+    assert services.schedule_set().get("itemised-2023-01").version == V + 1
     # the old version still exists, unchanged
     assert v1.data == fees.load_shipped_schedules(["itemised-2023-01"])[0].to_dict()
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("tax.%"))
                                  .order_by(AuditEntry.id)).all()
     assert actions == ["tax.schedule.create", "tax.schedule.retire", "tax.schedule.activate"]
     # the activation history: yesterday the old version was in force
-    assert services.schedule_set(on=date.today() - timedelta(days=2)).get("itemised-2023-01").version == 1
+    assert services.schedule_set(on=date.today() - timedelta(days=2)).get("itemised-2023-01").version == V
 
 
 def test_invalid_text_is_refused_with_errors(app):
@@ -111,7 +116,7 @@ def test_toml_text_is_accepted(app):
 
     toml = resources.files("fees.schedules").joinpath("comprehensive-2019.toml").read_text(encoding="utf-8")
     v = services.create_version(toml.replace('rate = "2.5%"', 'rate = "2.6%"'))
-    assert v.schedule_id == "comprehensive-2019" and v.version == 2
+    assert v.schedule_id == "comprehensive-2019" and v.version == SHIPPED["comprehensive-2019"] + 1
     assert v.data["rules"][0]["bands"][0]["rate"] == "0.026"
 
 
@@ -120,7 +125,7 @@ def test_used_version_cannot_be_edited(app, lease):
     rec = services.record_assessment(lease, a)
     db.session.commit()
     v1 = _active("itemised-2023-01")
-    assert rec.schedules == [{"id": "itemised-2023-01", "version": 1, "version_row_id": v1.id}]
+    assert rec.schedules == [{"id": "itemised-2023-01", "version": V, "version_row_id": v1.id}]
     with pytest.raises(services.VersionFrozen):
         services.update_draft(v1, services.version_text(v1))
     with pytest.raises(services.VersionFrozen):
@@ -144,7 +149,7 @@ def test_drafts_can_be_edited_and_discarded(app):
     db.session.commit()
     rule = next(r for r in draft.data["rules"] if r["id"] == "individual-residential")
     assert next(i for i in rule["items"] if i["code"] == "property_tax")["rate"] == "0.06"
-    assert draft.version == 2
+    assert draft.version == V + 1
     with pytest.raises(services.ScheduleTextError):
         services.update_draft(draft, services.version_text(_active("comprehensive-2019")))  # another id
     services.delete_draft(draft)
@@ -177,11 +182,11 @@ def test_old_record_keeps_old_version_and_amounts(app, lease):
     services.activate_version(services.create_version(_bumped_text(v1, property_tax="8%"), based_on=v1))
     db.session.commit()
     new = services.assess_lease(lease, first, last, date(2026, 2, 1))
-    assert new.schedules_used == [("itemised-2023-01", 2)] and new.total_fen != old_total
+    assert new.schedules_used == [("itemised-2023-01", V + 1)] and new.total_fen != old_total
     db.session.expire_all()
     rec = db.session.get(AssessmentRecord, rec.id)
     assert rec.total_fen == old_total and services.explain_record(rec, "en") == old_text
-    assert "itemised-2023-01 v1" in old_text
+    assert f"itemised-2023-01 v{V}" in old_text
 
 
 def test_record_refuses_draft_versions(app, lease):
@@ -202,7 +207,7 @@ def test_preview_compares_active_and_draft(app):
     housing = rows[0]
     assert housing.facts.use == "residential" and housing.facts.landlord_kind == "individual"
     assert housing.draft.total_fen > housing.current.total_fen  # 8 % property tax instead of 4 %
-    assert housing.current.schedules_used == [("itemised-2023-01", 1)]
-    assert housing.draft.schedules_used == [("itemised-2023-01", 2)]
+    assert housing.current.schedules_used == [("itemised-2023-01", V)]
+    assert housing.draft.schedules_used == [("itemised-2023-01", V + 1)]
     office = next(r for r in rows if r.facts.landlord_kind == "organization")
     assert office.difference_fen == 0  # the change only touches individuals' housing

@@ -19,6 +19,9 @@ from counter.tax.models import RateScheduleVersion
 
 ROOT = Path(__file__).resolve().parents[2]
 
+SHIPPED = {s.id: s.version for s in fees.load_shipped_schedules()}  # the version a fresh install has
+V = SHIPPED["itemised-2023-01"]
+
 
 def _active(schedule_id):
     return db.session.scalar(select(RateScheduleVersion).where(RateScheduleVersion.schedule_id == schedule_id,
@@ -41,7 +44,7 @@ def test_admin_lists_schedules_marked_as_sample(admin_client):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200
     assert "税率表" in html and "itemised-2023-01" in html and "comprehensive-2019" in html
-    assert "样例税率，须与主管税务机关核实" in html
+    assert "示例税率，须与主管税务机关核实" in html
     assert 'href="/tax/schedules"' in html  # the nav entry
 
 
@@ -68,7 +71,7 @@ def test_admin_creates_previews_and_activates_in_the_browser(admin_client):
     resp = admin_client.post(f"/tax/schedules/{v1.id}/new", data={"text": text, "note": "test 8 %"})
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     draft = db.session.scalar(select(RateScheduleVersion).where(RateScheduleVersion.schedule_id == "itemised-2023-01",
-                                                                RateScheduleVersion.version == 2))
+                                                                RateScheduleVersion.version == V + 1))
     assert draft.status == "draft" and draft.note == "test 8 %"
     assert resp.headers["Location"].endswith(f"/tax/schedules/{draft.id}/preview")
 
@@ -82,7 +85,7 @@ def test_admin_creates_previews_and_activates_in_the_browser(admin_client):
         from counter.core.i18n import money
 
         assert money(first.current.total_fen) in page and money(first.draft.total_fen) in page
-    assert "itemised-2023-01 v2" in page and "itemised-2023-01 v1" in page  # the per-item lines
+    assert f"itemised-2023-01 v{V + 1}" in page and f"itemised-2023-01 v{V}" in page  # the per-item lines
     assert f'action="/tax/schedules/{draft.id}/activate"' in page
 
     resp = admin_client.post(f"/tax/schedules/{draft.id}/activate")
@@ -198,13 +201,14 @@ def test_admin_edits_and_discards_a_draft(admin_client):
 def test_version_page_shows_data_and_actions(admin_client):
     v1 = _active("comprehensive-2019")
     html = admin_client.get(f"/tax/schedules/{v1.id}").get_data(as_text=True)
-    assert "comprehensive-2019 v1" in html and "综合征收" in html and "样例税率" in html
+    assert f"comprehensive-2019 v{SHIPPED['comprehensive-2019']}" in html and "综合征收" in html and "示例税率" in html
+    assert "深圳市租赁税综合征收率（文号未查到）" in html  # the legal source, as recorded
     assert f"/tax/schedules/{v1.id}/new" in html and "/edit" not in html  # frozen: only "new version"
 
 
 def test_guidance_list(admin_client):
     html = admin_client.get("/tax/guidance").get_data(as_text=True)
-    assert "南园" in html and "¥70.00" in html and "样例数据，非官方" in html
+    assert "南园" in html and "¥70.00" in html and "示例数据，非官方" in html
 
 
 def test_old_assessment_still_shows_the_schedule_it_used(admin_client, clerk_client, lease):
@@ -220,14 +224,14 @@ def test_old_assessment_still_shows_the_schedule_it_used(admin_client, clerk_cli
     draft = db.session.scalar(select(RateScheduleVersion).where(RateScheduleVersion.status == "draft"))
     assert admin_client.post(f"/tax/schedules/{draft.id}/activate").status_code == 302
     new = services.assess_lease(lease, month, month, date(2026, 2, 1))
-    assert new.total_fen != old_total and new.schedules_used == [("itemised-2023-01", 2)]
+    assert new.total_fen != old_total and new.schedules_used == [("itemised-2023-01", V + 1)]
 
     for c in (clerk_client, admin_client):
         resp = c.get(f"/tax/assessments/{rec.id}")
         html = resp.get_data(as_text=True)
         assert resp.status_code == 200
         used = re.search(r'<ul id="versions-used">(.*?)</ul>', html, re.S).group(1)
-        assert "itemised-2023-01 v1" in used and "v2" not in used
+        assert f"itemised-2023-01 v{V}" in used and f"v{V + 1}" not in used
         assert "已停用" in used
         with c.application.test_request_context():
             from counter.core.i18n import money
@@ -285,7 +289,7 @@ def test_estimate_totals_match_the_engine(client):
         assert resp.status_code == 200, html[:3000]
         expected = _expected(use, kind, fees.yuan_to_fen(rent), area, months, street or None)
         assert f'data-total="{expected.total_fen}"' in html
-        assert "租赁税计算说明" in html and "样例税率" in html
+        assert "租赁税计算说明" in html and "示例税率" in html
         for item in expected.items:
             assert item.name_zh in html
         assert f'value="{rent}"' in html  # the form keeps what was typed
