@@ -214,13 +214,18 @@ def extreme_info_slip(limits, paper: str = "A5", latin: bool = False) -> InfoSli
 def extreme_receipt(limits, voided: bool = True, latin: bool = False) -> ReceiptData:
     items = ["增值税", "城市维护建设税", "教育费附加", "地方教育附加", "房产税", "城镇土地使用税",
              "个人所得税", "印花税", "综合征收率（住宅）"]
-    lines = [(name, "¥999,999,999.99", "12.5%", "¥99,999,999.99") for name in items]
+    lines = [ReceiptLine(name, "2026-01至2046-12", "999,999,999.99", "12.5%", "124,999,999.99", "50%",
+                         "62,499,999.99", 240, "14,999,999,999.99") for name in items]
+    notes = (["不含增值税租金：9,999,999.99÷1.05=9,523,809.52",
+              "个人所得税计税依据：（9,523,809.52−税费 1,234,567.89−修缮费用 800.00）×（1−20%）=6,630,752.50"]
+             if not latin else ["Rent excluding VAT: 9,999,999.99 / 1.05 = 9,523,809.52"])
     payer = "、".join(long_name(limits, i, latin) for i in range(limits.LANDLORDS_MAX))[:120]
     return ReceiptData(
         meta=_long_meta(limits, "receipt", "DOC-FT09-2026-999997", reprint_count=12),
         receipt_number="FT09-R2026-999999", payer_name=payer,
         registration_number_display="深福华强北租备〔2026〕第999999号", property_address=long_address(limits),
-        period_label="2026年1月至2046年12月", lines=lines, total_fen=99_999_999_999_99,
+        period_label="2026年1月至2046年12月", lines=lines, notes=notes, sample_rates=True,
+        total_fen=99_999_999_999_99,
         total_display="¥999,999,999,999.99", payment_method_label="银行转账",
         payment_reference=_fill("TRANSFER-20261231-", limits.REFERENCE_MAX), clerk_name=_fill("收款员𠮷祥", 64),
         business_date=date(2026, 12, 31), voided=voided, void_reason="作废：" + long_reason(limits) if voided else "")
