@@ -79,3 +79,42 @@ def create_user_command(username, role, street_code, display_name, password):
     db.session.commit()
     click.echo(f"User {username} created.")
 main.add_command(__import__("counter.generate", fromlist=["generate_data_command"]).generate_data_command)
+
+
+def _add_grant_command() -> None:
+    from flask_migrate.cli import db as db_group
+
+    @db_group.command("grant-app-role")
+    @click.option("--role", default=None, help="The login role the application connects as (default: "
+                                               "DATABASE_APP_ROLE, else counter_app).")
+    @click.option("--password-env", default=None, metavar="VAR",
+                  help="Set the role's password from this environment variable.")
+    @with_appcontext
+    def grant_app_role_command(role, password_env):
+        """PostgreSQL: create the application's role if missing and grant it the least it needs (run as the
+        owner, after every `counter db upgrade`). See counter/core/privileges.py."""
+        import os
+
+        from flask import current_app
+
+        from counter.core.privileges import PrivilegeError, grant_app_role
+
+        if db.engine.dialect.name != "postgresql":
+            click.echo("SQLite has no roles: nothing to grant (whoever can write the file can change it; "
+                       "see the README's production section).")
+            return
+        role = role or current_app.config.get("DATABASE_APP_ROLE") or "counter_app"
+        password = os.environ.get(password_env) if password_env else None
+        if password_env and not password:
+            raise click.UsageError(f"the environment variable {password_env} is empty")
+        try:
+            with db.engine.begin() as conn:
+                defaulted = grant_app_role(conn, role, password)
+        except PrivilegeError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Role {role} can now use this database with the application's privileges.")
+        if defaulted:
+            click.echo("Tables without a named policy (SELECT, INSERT, UPDATE, DELETE): " + ", ".join(defaulted))
+
+
+_add_grant_command()
