@@ -26,6 +26,7 @@ GENESIS = "0" * 64
 ENTRY_FIELDS = ("id", "at", "user_id", "username", "street_id", "action", "object_type", "object_id", "summary",
                 "before", "after", "remote_addr")
 PENDING = "counter_audit_pending"
+ANCHOR_AT_COMMIT = "counter_audit_anchor"  # session.info: {"kind": ..., "day_close_id": ...} to anchor the new head
 CHAIN_SERIAL = ("audit_chain", 0, 0)
 
 
@@ -62,10 +63,17 @@ def head() -> tuple[int, str]:
     return (int(row[0]), row[1]) if row is not None else (0, GENESIS)
 
 
+def anchor_at_commit(session: Session, kind: str, day_close_id: int | None = None) -> None:
+    """Ask for the audit chain's head to be anchored when this transaction commits, its own entries included
+    (a day close anchors the log up to and including its own entry)."""
+    session.info[ANCHOR_AT_COMMIT] = {"kind": kind, "day_close_id": day_close_id}
+
+
 def _chain_before_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint: the outermost commit chains
     pending = session.info.pop(PENDING, None)
+    anchor = session.info.pop(ANCHOR_AT_COMMIT, None)
     if not pending:
         return
     session.flush()
@@ -90,6 +98,19 @@ def _chain_before_commit(session: Session) -> None:
         last = entry_hash(values, seq, prev, key)
         session.add(AuditChain(seq=seq, entry_id=entry.id, prev_hash=prev, row_hash=last))
     session.flush()
+    if anchor is not None and not _anchor_gone(session, anchor):
+        from counter.collection.integrity import record_anchor
+
+        record_anchor("audit", 0, anchor["kind"], day_close_id=anchor["day_close_id"], head=(seq, last), key=key)
+
+
+def _anchor_gone(session: Session, anchor: dict) -> bool:
+    """The day close the anchor names was rolled back with a savepoint (not in this transaction any more)."""
+    if anchor.get("day_close_id") is None:
+        return False
+    from counter.collection.models import DayClose
+
+    return session.get(DayClose, anchor["day_close_id"]) is None
 
 
 _installed = False

@@ -9,8 +9,8 @@ What each check catches, and what it cannot, is written down in ``docs/ledger-in
 - **Anchors** (:class:`~counter.collection.models.LedgerAnchor`): the head of a chain (seq, hash) sealed
   at every day close, by the migration and by ``counter ledger anchor``.
 - **Checks** (:func:`verify_ledger`): journal chains (order, links, seals, serial counter, anchors), the
-  audit chain (:mod:`counter.audit.chain`), receipts against their journal lines, the periods a receipt
-  covers, day closes against the journal, and the receipt numbers.
+  audit chain (:mod:`counter.audit.chain`), receipts against their journal lines and against the audit
+  log, the periods a receipt covers, day closes against the journal, and the receipt numbers.
 """
 from __future__ import annotations
 
@@ -380,6 +380,67 @@ def _verify_reversal_lines(streets) -> list[ChainProblem]:
     return problems
 
 
+def verify_receipts_against_audit(street_id: int | None = None, batch: int = 2_000) -> list[ChainProblem]:
+    """Each receipt the audit log (sealed in its own chain) says was issued still exists with the number,
+    lease, amount, method, reference and months recorded then; a reversal recorded there shows in the
+    receipt's status, and a receipt reversed without one is reported. Catches a receipt removed with its
+    journal lines at the tail, or edited together with its lines."""
+    from counter.audit.models import AuditEntry
+
+    streets = _scoped_streets(street_id)
+    actions = ("collection.collect", "collection.void", "collection.refund")
+    stmt = (select(AuditEntry.id, AuditEntry.action, AuditEntry.object_id, AuditEntry.after)
+            .where(AuditEntry.action.in_(actions), AuditEntry.object_type == "Receipt",
+                   _where_street(AuditEntry.street_id, streets))
+            .order_by(AuditEntry.id).execution_options(yield_per=batch))
+    problems: list[ChainProblem] = []
+    issued: dict[int, dict] = {}
+    reversed_: dict[int, str] = {}
+    with db.session.connection().execute(stmt) as result:
+        for _eid, action, object_id, after in result:
+            try:
+                rid = int(object_id)
+            except (TypeError, ValueError):
+                continue
+            if action == "collection.collect":
+                issued[rid] = after or {}
+            else:
+                reversed_[rid] = (after or {}).get("status") or ("void" if action.endswith("void") else "refunded")
+    ids = sorted(issued)
+    for i in range(0, len(ids), batch):
+        chunk = ids[i:i + batch]
+        rows = {r.id: r for r in db.session.connection().execute(
+            select(Receipt.id, Receipt.street_id, Receipt.receipt_number, Receipt.lease_id, Receipt.total_fen,
+                   Receipt.method, Receipt.payment_reference, Receipt.first_month, Receipt.last_month, Receipt.status)
+            .where(Receipt.id.in_(chunk)))}
+        for rid in chunk:
+            said, row = issued[rid], rows.get(rid)
+            if row is None:
+                problems.append(ChainProblem(None, None, rid, "receipt_removed",
+                                             f"receipt {said.get('receipt_number')} ({said.get('total_fen')} fen), "
+                                             "issued according to the audit log, no longer exists", "receipt"))
+                continue
+            what = [f"{name} is {mine!r} but the audit log recorded {said.get(key)!r}"
+                    for name, key, mine in (("receipt_number", "receipt_number", row.receipt_number),
+                                            ("lease_id", "lease_id", row.lease_id), ("total_fen", "total_fen", row.total_fen),
+                                            ("method", "method", row.method),
+                                            ("payment_reference", "reference", row.payment_reference))
+                    if key in said and said.get(key) != mine]
+            months = said.get("months")
+            if months and list(months) != [row.first_month, row.last_month]:
+                what.append(f"months are {row.first_month}..{row.last_month} but the audit log recorded "
+                            f"{months[0]}..{months[1]}")
+            expected = reversed_.get(rid, "issued")
+            if row.status != expected:
+                what.append(f"status is {row.status} but the audit log says {expected}")
+            if what:
+                problems.append(ChainProblem(row.street_id, None, rid, "receipt_audit",
+                                             f"receipt {row.receipt_number}: " + "; ".join(what), "receipt"))
+            if len(problems) >= MAX_PROBLEMS:
+                return problems
+    return problems
+
+
 # --- periods -----------------------------------------------------------------------------------------
 
 def _months_of(first_col, last_col):
@@ -505,6 +566,7 @@ def verify_ledger(street_id: int | None = None) -> list[ChainProblem]:
     checked only with an unrestricted scope and no single street."""
     problems = verify_chain(street_id)
     problems += verify_receipts(street_id)
+    problems += verify_receipts_against_audit(street_id)
     problems += verify_periods(street_id)
     problems += verify_day_closes(street_id)
     problems += verify_serials(street_id)
@@ -515,4 +577,4 @@ def verify_ledger(street_id: int | None = None) -> list[ChainProblem]:
 
 __all__ = ["ChainProblem", "HASHED_FIELDS", "row_hash", "legacy_row_hash", "record_anchor", "record_heads",
            "journal_head", "verify_chain", "verify_receipts", "verify_periods", "verify_day_closes",
-           "verify_serials", "verify_audit", "verify_ledger"]
+           "verify_serials", "verify_audit", "verify_receipts_against_audit", "verify_ledger"]

@@ -55,6 +55,7 @@ import fees
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text, update
 
+from counter.audit.chain import anchor_at_commit
 from counter.audit.service import record
 from counter.collection.integrity import (HASHED_FIELDS, ChainProblem, record_anchor, row_hash, verify_chain,
                                           verify_ledger)
@@ -477,7 +478,7 @@ def close_day(clerk, business_date: date, counted_cash_fen: int, note: str | Non
     The clerk's day is taken first (``UPDATE clerk_day SET closed = true WHERE ... AND closed = false``):
     a collection of the same clerk and day in flight is committed before the figures are read (it holds
     the row), one that comes later is refused (the day is closed). The close anchors the street's journal
-    head and the audit chain's head (:class:`LedgerAnchor`)."""
+    head and, at commit, the audit chain's head (:class:`LedgerAnchor`)."""
     if counted_cash_fen is None or int(counted_cash_fen) < 0:
         raise CollectionError(_("Enter the cash counted (0 or more)."), "counted_cash")
     street_id = clerk.street_id
@@ -512,12 +513,12 @@ def close_day(clerk, business_date: date, counted_cash_fen: int, note: str | Non
     dc.signed_at = None
     db.session.flush()
     journal = record_anchor("journal", street_id, "day_close", day_close_id=dc.id)
-    audit = record_anchor("audit", 0, "day_close", day_close_id=dc.id)
     record("dayclose.close", obj=dc, actor=clerk if _current_user() is None else None,
            summary=f"{business_date.isoformat()} counted {counted} expected {expected}", before=before,
            after={"counted_cash_fen": counted, "expected_cash_fen": expected, "variance_fen": dc.variance_fen,
                   "receipt_count": dc.receipt_count, "totals": totals, "note": note,
-                  "journal_head": [journal.seq, journal.head_hash], "audit_head": [audit.seq, audit.head_hash]})
+                  "journal_head": [journal.seq, journal.head_hash]})
+    anchor_at_commit(db.session(), "day_close", dc.id)  # the audit log's head, this close's entry included
     return dc
 
 
