@@ -186,7 +186,7 @@ def _render_day_close(dc, note_form=None, reason_form=None, status=200):
     receipts = db.session.scalars(select(Receipt).where(
         Receipt.street_id == dc.street_id, Receipt.clerk_id == dc.clerk_id,
         Receipt.business_date == dc.business_date).order_by(Receipt.seq)).all()
-    return render_template("collection/day_close.html", dc=dc, receipts=receipts,
+    return render_template("collection/day_close.html", dc=dc, receipts=receipts, anchor=svc.chain_head(dc),
                            note_form=note_form or NoteForm(formdata=None, note=dc.variance_note),
                            reason_form=reason_form or ReasonForm(formdata=None), sign_form=EmptyForm()), status
 
