@@ -47,3 +47,6 @@ def init_db(app: Flask) -> None:
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
+    from counter.core.privileges import register_cli
+
+    register_cli()  # counter db grant-app-role

@@ -80,10 +80,10 @@ def table_privileges(conn) -> dict[str, str]:
     return out
 
 
-def grant_app_role(conn, role: str, password: str | None = None) -> list[str]:
-    """Create ``role`` (LOGIN, no other attribute) if missing and grant it the policy on the current
-    database; returns the tables that fell back to :data:`DEFAULT`. ``conn``: a SQLAlchemy connection of
-    the owner (or a superuser), in a transaction the caller commits."""
+def ensure_role(conn, role: str) -> str:
+    """Create the login role when missing — idempotent, and safe when several databases of the cluster do
+    it at the same moment (roles are cluster-wide: the loser's ``CREATE ROLE`` fails with duplicate_object
+    or unique_violation, which is caught). Refuses a role that could bypass the grants. Returns it quoted."""
     quoted = _ident(role)
     me = conn.execute(text("SELECT current_user")).scalar()
     if role == me:
@@ -97,6 +97,14 @@ def grant_app_role(conn, role: str, password: str | None = None) -> list[str]:
                          {"r": role}).one()
     if any(attrs):
         raise PrivilegeError(f"role {role!r} is a superuser or may bypass security: refused as the app role")
+    return quoted
+
+
+def grant_app_role(conn, role: str, password: str | None = None) -> list[str]:
+    """Create ``role`` (LOGIN, no other attribute) if missing and grant it the policy on the current
+    database; returns the tables that fell back to :data:`DEFAULT`. ``conn``: a SQLAlchemy connection of
+    the owner (or a superuser), in a transaction the caller commits."""
+    quoted = ensure_role(conn, role)
     if password:
         conn.execute(text(conn.execute(text("SELECT format('ALTER ROLE %I PASSWORD %L', :r, :p)"),
                                        {"r": role, "p": password}).scalar()))
@@ -120,3 +128,46 @@ def app_url(owner_url: str, role: str, password: str | None = None) -> str:
 
     url = make_url(owner_url).set(username=role, password=password)
     return url.render_as_string(hide_password=False)
+
+
+def register_cli() -> None:
+    """Add ``counter db grant-app-role`` to Flask-Migrate's ``db`` group (once)."""
+    import click
+    from flask.cli import with_appcontext
+    from flask_migrate.cli import db as db_group
+
+    from counter.extensions import db
+
+    if "grant-app-role" in db_group.commands:
+        return
+
+    @db_group.command("grant-app-role")
+    @click.option("--role", default=None, help="The login role the application connects as (default: "
+                                               "DATABASE_APP_ROLE, else counter_app).")
+    @click.option("--password-env", default=None, metavar="VAR",
+                  help="Set the role's password from this environment variable.")
+    @with_appcontext
+    def grant_app_role_command(role, password_env):
+        """PostgreSQL: create the application's role if missing and grant it the least it needs (run as the
+        owner, after every `counter db upgrade`). See counter/core/privileges.py."""
+        import os
+
+        from flask import current_app
+
+        if db.engine.dialect.name != "postgresql":
+            click.echo("SQLite has no roles: nothing to grant (whoever can write the file can change it; "
+                       "see the README's production section).")
+            return
+        role = role or current_app.config.get("DATABASE_APP_ROLE") or "counter_app"
+        password = os.environ.get(password_env) if password_env else None
+        if password_env and not password:
+            raise click.UsageError(f"the environment variable {password_env} is empty")
+        try:
+            with db.engine.begin() as conn:
+                defaulted = grant_app_role(conn, role, password)
+        except PrivilegeError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Role {role} can now use this database with the application's privileges.")
+        if defaulted:
+            click.echo("Tables without a named policy (SELECT, INSERT, UPDATE, DELETE): " + ", ".join(defaulted))
+
