@@ -32,14 +32,21 @@ def load_ledger_key(instance_path: Path) -> str:
     instance_path.mkdir(parents=True, exist_ok=True)
     key_file = instance_path / KEY_FILE
     if not key_file.exists():
+        # written aside, then linked into place: a worker starting at the same moment never reads a half file
+        tmp = instance_path / f".{KEY_FILE}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
         try:
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another worker generated it a moment ago
+            os.link(tmp, key_file)
+        except FileExistsError:  # another worker generated it a moment ago: use theirs
             pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(48))
-    return key_file.read_text().strip()
+        finally:
+            tmp.unlink()
+    key = key_file.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{key_file} is empty: restore the ledger key from the backup")
+    return key
 
 
 def _key_bytes(key: str | bytes | None = None) -> bytes:
