@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime, timezone
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
 from counter.extensions import db
+from tests.integrity.pglib import fresh_database, sibling_url
 
 KEY = "legacy-migration-ledger-key"
 
@@ -24,25 +24,11 @@ def _backends():
 def old_app(request, tmp_path):
     """An app on an empty database migrated to 0006 only."""
     from counter import create_app
-    from counter.config import normalise_database_url
 
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'legacy.db'}"
     else:
-        parts = urlsplit(os.environ["TEST_DATABASE_URL"])
-        name = parts.path.lstrip("/") + "_legacy"
-        admin = create_engine(normalise_database_url(urlunsplit(parts._replace(path="/postgres"))),
-                              isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = normalise_database_url(urlunsplit(parts._replace(path="/" + name)))
-        eng = create_engine(url, isolation_level="AUTOCOMMIT")
-        with eng.connect() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        eng.dispose()
+        url = fresh_database(sibling_url(os.environ["TEST_DATABASE_URL"], "_legacy"))
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "LEDGER_HMAC_KEY": KEY,
                       "INSTANCE_PATH": str(tmp_path), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():

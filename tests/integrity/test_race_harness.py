@@ -22,12 +22,12 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from counter.core.timeutil import business_today
+from tests.integrity.pglib import fresh_database, sibling_url, stop
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -43,31 +43,12 @@ pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="the race harness 
 
 # ------------------------------------------------------------------------------------------ the server
 
-def _race_url(test_url: str) -> str:
-    parts = urlsplit(test_url)
-    name = (parts.path.lstrip("/") or "postgres") + "_race"
-    return urlunsplit(parts._replace(path="/" + name))
-
-
 def _prepare(owner_url: str, workdir: Path) -> dict:
     """A migrated database with streets, users and leases; returns the people and leases by name."""
     from counter import create_app
-    from counter.config import normalise_database_url
     from counter.core.privileges import grant_app_role
 
-    url = normalise_database_url(owner_url)
-    parts = urlsplit(owner_url)
-    admin = create_engine(normalise_database_url(urlunsplit(parts._replace(path="/postgres"))),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        name = parts.path.lstrip("/")
-        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    eng = create_engine(url, isolation_level="AUTOCOMMIT")
-    with eng.connect() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+    url = fresh_database(owner_url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "race", "LEDGER_HMAC_KEY": LEDGER_KEY,
                       "INSTANCE_PATH": str(workdir), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
     with app.app_context():
@@ -95,7 +76,6 @@ def _prepare(owner_url: str, workdir: Path) -> dict:
         with db.engine.begin() as conn:
             grant_app_role(conn, "counter_app")
         db.engine.dispose()
-    eng.dispose()
     return {"people": people, "leases": leases}
 
 
@@ -112,7 +92,7 @@ def server(tmp_path_factory):
     from counter.core.privileges import app_url
 
     workdir = tmp_path_factory.mktemp("race")
-    owner = _race_url(TEST_DATABASE_URL)
+    owner = sibling_url(TEST_DATABASE_URL, "_race")
     data = _prepare(owner, workdir)
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": app_url(owner, "counter_app"), "SECRET_KEY": f"race-{port}",
@@ -137,12 +117,7 @@ def server(tmp_path_factory):
                 time.sleep(0.2)
         yield {"base": base, "owner": owner, "env": env, "log": log, **data}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 # ------------------------------------------------------------------------------------------ clients

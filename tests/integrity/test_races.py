@@ -125,7 +125,7 @@ def test_day_close_against_eight_collections_counts_each_receipt_or_refuses_it(a
                                                       DayClose.business_date == business_today()))
         issued = db.session.scalar(select(func.count()).select_from(Receipt).where(
             Receipt.clerk_id == users["clerk_a"].id, Receipt.business_date == business_today()))
-        journal = db.session.scalar(select(func.sum(JournalEntry.amount_fen)).where(
+        journal = db.session.scalar(select(func.coalesce(func.sum(JournalEntry.amount_fen), 0)).where(
             JournalEntry.clerk_id == users["clerk_a"].id, JournalEntry.business_date == business_today()))
         assert dc.status == "closed" and dc.receipt_count == issued  # every receipt is in the close ...
         assert dc.totals["total_fen"] == journal and dc.expected_cash_fen == journal  # ... to the fen

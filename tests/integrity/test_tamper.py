@@ -111,7 +111,7 @@ def test_receipt_removed_with_its_lines_and_counters(app, day):
     street, r3 = day["street"], day["receipts"][2]
     number = r3.receipt_number
     ids = [row.id for row in _journal(street.id) if row.receipt_id == r3.id]
-    tamper(f"DELETE FROM ledger_anchor WHERE chain = 'journal'",
+    tamper("DELETE FROM ledger_anchor WHERE chain = 'journal'",
            f"DELETE FROM journal_entry WHERE id IN ({', '.join(map(str, ids))})",
            f"DELETE FROM receipt_period WHERE receipt_id = {r3.id}", f"DELETE FROM receipt WHERE id = {r3.id}")
     code, out = _verify(app)
@@ -125,7 +125,7 @@ def test_audit_entry_changed_or_removed(app, day):
     middle = entries[len(entries) // 2]
     tamper(f"UPDATE audit_entry SET summary = 'nothing happened' WHERE id = {middle.id}")
     code, out = _verify(app)
-    assert code == 1 and f"audit_entry seq" in out and f"audit entry {middle.id}" in out and "row_hash" in out
+    assert code == 1 and "audit_entry seq" in out and f"audit entry {middle.id}" in out and "row_hash" in out
     tamper(f"UPDATE audit_entry SET summary = NULL WHERE id = {middle.id}")  # (undo is impossible: it stays broken)
     last = db.session.execute(select(AuditChain.seq, AuditChain.entry_id).order_by(AuditChain.seq.desc())).first()
     assert db.session.get(AuditEntry, last.entry_id).action == "dayclose.close"  # anchored at the close's commit
@@ -179,7 +179,7 @@ def test_app_role_cannot_update_delete_or_disable_triggers(app, day, backend):
     r1 = day["receipts"][0]
     for statement in (f"UPDATE receipt SET status = 'issued' WHERE id = {day['receipts'][1].id}",
                       f"UPDATE receipt SET status = 'refunded', void_reason = 'x' WHERE id = {day['receipts'][1].id}",
-                      f"UPDATE serial_counter SET last_value = last_value - 1 WHERE kind = 'journal'",
+                      "UPDATE serial_counter SET last_value = last_value - 1 WHERE kind = 'journal'",
                       f"UPDATE receipt_period SET released_at = NULL WHERE receipt_id = {day['receipts'][1].id}"):
         with pytest.raises(DBAPIError, match="guarded table"):
             db.session.execute(text(statement))
