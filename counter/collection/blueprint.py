@@ -216,6 +216,8 @@ def day_close_note(day_close_id: int):
             svc.explain_variance(dc, form.note.data)
         except svc.CollectionError as exc:
             form.note.errors = [exc.message]
+            if dc.status != "closed" or dc.signed_by_id is not None:  # signed or reopened meanwhile: no form shown
+                flash(exc.message, "error")
         else:
             flash(_("The note is recorded."), "success")
             return redirect(url_for("collection.day_close_view", day_close_id=dc.id))
@@ -248,6 +250,8 @@ def day_close_reopen(day_close_id: int):
             svc.reopen_day(dc, form.reason.data)
         except svc.CollectionError as exc:
             form.reason.errors = [exc.message]
+            if dc.status != "closed":  # reopened meanwhile by another supervisor: no form shown
+                flash(exc.message, "error")
         else:
             flash(_("The business day is reopened."), "success")
             return redirect(url_for("collection.day_closes"))

@@ -37,6 +37,11 @@ SEED = int(os.environ.get("RACE_SEED", "11"))
 LEDGER_KEY = "race-harness-ledger-key"
 PASSWORD = "race horse 11"
 MONTHS = [f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
+REFUSALS = {"day closed": "已日结，不能再入账", "paid already": "已缴月份", "reversed already": "该收据已作废或已退税",
+            "more than outstanding": "超过该所属期的未解缴金额", "not closed": "该营业日未日结",
+            "signed or reopened": "只有已日结的营业日才能签字", "already signed": "该日结已签字",
+            "variance note": "现金差异须先填写说明", "own close": "本人的日结须由另一位主管签字",
+            "note too late": "说明不能再修改"}
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="the race harness runs on PostgreSQL only")
 
@@ -156,6 +161,10 @@ class Browser:
         self.csrf = _token(html)  # the session was renewed at login
 
 
+def _messages(html: str) -> list[str]:
+    return re.findall(r'<li class="error"[^>]*>(.*?)</li>|<ul class="errors"[^>]*><li>(.*?)</li>', html, flags=re.S)
+
+
 def _token(html: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
@@ -172,11 +181,14 @@ class Shared:
         self.done = 0
 
     def note(self, op: str, status: int, text_: str = "") -> None:
+        why = next((tag for tag, phrase in REFUSALS.items() if status == 422 and phrase in text_), "")
         with self.lock:
             self.done += 1
-            self.outcomes[(op, status)] += 1
+            self.outcomes[(op, f"{status}{' ' + why if why else ''}")] += 1
             if status >= 500 or status not in (200, 302, 422):
                 self.errors.append(f"{op}: HTTP {status} {text_[:300]}")
+            elif status == 422 and not why and op != "collect-page":  # a refusal the user could not read
+                self.errors.append(f"{op}: a refusal without a known message: {_messages(text_)}")
 
 
 def _collect(b: Browser, rng: random.Random, shared: Shared, leases: list[int], twice: bool) -> None:
@@ -268,7 +280,7 @@ def _worker(role: str, browser: Browser, seed: int, shared: Shared, leases: list
                     _collect(browser, rng, shared, leases, twice=False)
             else:
                 _remit(browser, rng, shared)
-                time.sleep(0.05)  # finance works slower than the windows
+                time.sleep(0.6)  # finance remits now and then, the windows work all day
     except Exception as exc:  # noqa: BLE001 - reported by the test
         with shared.lock:
             shared.errors.append(f"{role}: {exc!r}")
@@ -308,8 +320,8 @@ def test_race_harness(server):
                             env=server["env"], capture_output=True, text=True, timeout=120)
     assert verify.returncode == 0, verify.stdout + verify.stderr
     by_op = Counter()
-    for (op, status), n in shared.outcomes.items():
-        by_op[f"{op} {status}"] += n
+    for (op, outcome), n in shared.outcomes.items():
+        by_op[f"{op} {outcome}"] += n
     print(f"\nrace harness: {shared.done} operations by {THREADS} threads in {elapsed:.1f} s "
           f"({shared.done / elapsed:.0f}/s); outcomes {dict(sorted(by_op.items()))}; database {counts}; "
           f"`counter ledger verify` (as the app role): {verify.stdout.strip()}")
