@@ -27,6 +27,10 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(instance_path)
+    if not app.config.get("LEDGER_HMAC_KEY"):
+        from counter.core.ledger_key import load_ledger_key
+
+        app.config["LEDGER_HMAC_KEY"] = load_ledger_key(instance_path)
 
     from counter import web
     from counter.db_setup import init_db

@@ -86,3 +86,4 @@ def create_user_command(username, role, street_code, display_name, password):
     db.session.commit()
     click.echo(f"User {username} created.")
 main.add_command(__import__("counter.generate", fromlist=["generate_data_command"]).generate_data_command)
+

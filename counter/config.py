@@ -3,6 +3,10 @@
 - ``DATABASE_URL``: SQLAlchemy URL. Default: an SQLite file under ``instance/`` (WAL, foreign keys, busy timeout).
   Production: ``postgresql+psycopg://user:pass@host/dbname`` (``postgresql://`` is accepted too).
 - ``SECRET_KEY``: when unset, one is generated once into ``instance/secret_key`` and reused.
+- ``LEDGER_HMAC_KEY``: the key sealing the ledger and audit chains (:mod:`counter.core.ledger_key`); when
+  unset, one is generated once into ``instance/ledger_hmac_key``. Keep it out of the database's reach.
+- ``DATABASE_APP_ROLE``: PostgreSQL only, the login role the application connects as
+  (``counter db grant-app-role`` creates it and grants it the least it needs; default ``counter_app``).
 - ``COUNTER_TIMEZONE``: business dates are taken in this zone (default Asia/Shanghai).
 - ``COUNTER_ENV``: ``demo`` (default: a window PC, ``make run``, tests) or ``production`` (a real office).
   Production refuses what only a demo may do (demo users, sample rates, a missing setting); ask
@@ -76,6 +80,7 @@ def default_config(instance_path: Path) -> dict:
         "VERIFY_KEY": os.environ.get("VERIFY_KEY") or None,
         "PDF_SIGNING_P12": os.environ.get("PDF_SIGNING_P12") or None,
         "PDF_SIGNING_PASSPHRASE": os.environ.get("PDF_SIGNING_PASSPHRASE") or None,
+        "DATABASE_APP_ROLE": os.environ.get("DATABASE_APP_ROLE", "counter_app"),
     }
 
 

@@ -33,6 +33,9 @@ def configure_engine(engine) -> None:
 def init_db(app: Flask) -> None:
     import counter.models  # noqa: F401  (register every model)
     import counter.core.scoping  # noqa: F401  (street isolation hook)
+    from counter.audit.chain import install as install_audit_chain
+
+    install_audit_chain()  # seals each transaction's audit entries at commit
 
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///") and not uri.startswith("sqlite:///:memory:"):
@@ -44,3 +47,6 @@ def init_db(app: Flask) -> None:
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
+    from counter.core.privileges import register_cli
+
+    register_cli()  # counter db grant-app-role

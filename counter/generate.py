@@ -5,8 +5,10 @@ properties with 19-character building codes and 25-character house codes, person
 resident IDs and organizations with GB 32100 credit codes (valid check characters), leases over the last
 ``Y`` years with a realistic spread (uses mostly residential, log-normal rents ¥1,500–¥30,000, areas
 20–150 m², terms of 1–3 years; some amended, terminated, cancelled, renewed), their event history,
-receipts and hash-chained journal lines (one per non-zero tax item, computed with ``counter.collection``'s
-own ``row_hash``; a few receipts voided), and printed documents (certificates, info slips, receipts).
+receipts with the periods they cover and hash-chained journal lines (one per non-zero tax item, sealed
+with ``counter.collection``'s own ``row_hash`` and the ledger key; a few receipts voided), and printed
+documents (certificates, info slips, receipts). Run it as the database's owner (PostgreSQL: COPY with
+the foreign-key triggers off needs a superuser, and sequences are moved): not as the app role.
 
 Time runs forward day by day, so registration, receipt, document and journal numbers follow the dates.
 All numbers continue from the ``serial_counter`` rows and the journal chains already in the database,
@@ -40,6 +42,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from counter.leases.idnumbers import make_credit_code, make_resident_id
+from counter.leases.models import address_key
 
 USES = ("residential", "mixed", "commercial", "office", "factory", "warehouse", "dormitory", "other")
 USE_WEIGHTS = (72, 5, 8, 7, 1.5, 1.5, 4, 1)
@@ -103,8 +106,8 @@ class Stats:
 # --------------------------------------------------------------------------------------------- writers
 
 COLUMNS = {
-    "property": ("id", "street_id", "house_code", "building_code", "address", "room", "floor_area_centi",
-                 "design_use", "has_title", "created_at"),
+    "property": ("id", "street_id", "house_code", "building_code", "address", "room", "address_key",
+                 "floor_area_centi", "design_use", "has_title", "created_at"),
     "party": ("id", "street_id", "kind", "name", "id_type", "id_number", "phone", "address", "created_at"),
     "lease": ("id", "street_id", "property_id", "reg_year", "reg_seq", "registration_number", "registration_code",
               "status", "version", "lease_use", "landlord_kind", "is_sublease", "rented_area_centi", "signing_date",
@@ -118,6 +121,8 @@ COLUMNS = {
                 "last_month", "total_fen", "method", "payment_reference", "business_date", "clerk_id", "issued_at",
                 "status", "idempotency_key", "assessment_record_id", "repeat_reason", "void_reason", "voided_at",
                 "voided_by_id"),
+    "receipt_period": ("id", "street_id", "lease_id", "receipt_id", "period_start", "period_end", "is_repeat",
+                       "released_at", "released_by_id"),
     "journal_entry": ("id", "street_id", "seq", "receipt_id", "lease_id", "clerk_id", "business_date", "item",
                       "item_name_zh", "amount_fen", "method", "kind", "reverses_id", "created_at", "prev_hash",
                       "row_hash"),
@@ -345,6 +350,8 @@ class Generator:
         self.person_n = int(self._scalar("SELECT count(*) FROM party")) + self.seed * 10_000_019 % 400_000_000
         self.org_n = self.person_n
         self.existing_ids = set(self.conn.execute(text("SELECT id_number FROM party")).scalars())
+        self.address_keys = set(self.conn.execute(text(
+            "SELECT street_id, address_key FROM property WHERE house_code IS NULL AND address_key IS NOT NULL")).all())
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         pw = generate_password_hash(uuid.uuid4().hex, method="pbkdf2:sha256:1000")  # unusable: nobody knows it
         self.streets: list[StreetState] = []
@@ -452,8 +459,14 @@ class Generator:
         area = min(area, 15_000)
         has_title = r.random() < 0.7
         pid = self._id("property")
-        self.w.add("property", (pid, st.id, house, st.building_code, st.building_addr, room, area, use, has_title,
-                                created))
+        key = address_key(st.building_addr, room)
+        if house is None:  # unique per street among properties without a house code
+            if (st.id, key) in self.address_keys:
+                key = None
+            else:
+                self.address_keys.add((st.id, key))
+        self.w.add("property", (pid, st.id, house, st.building_code, st.building_addr, room, key, area, use,
+                                has_title, created))
         self.stats.properties += 1
         return pid, area, has_title, house, room
 
@@ -718,6 +731,14 @@ class Generator:
                                issued + timedelta(minutes=20) if void else None,
                                st.supervisor_id if void else None))
         self.stats.receipts += 1
+        month = first
+        while month <= last:  # the periods it covers (released at once when voided)
+            end = date(month.year, month.month, 1) + timedelta(days=31)
+            end = end.replace(day=1) - timedelta(days=1)
+            self.w.add("receipt_period", (self._id("receipt_period"), st.id, lease_id, rid, month, end, False,
+                                          issued + timedelta(minutes=20) if void else None,
+                                          st.supervisor_id if void else None))
+            month = end + timedelta(days=1)
         entries = []
         for i, (item, name, amount) in enumerate(lines):
             entries.append(self._journal(st, rid, lease_id, st.clerk_id, day, item, name, amount, method,
@@ -789,13 +810,14 @@ def _business_today() -> date:
 
 
 def generate(leases: int, years: int = 3, seed: int = 1, *, progress: bool = True, batch: int = 5000,
-             checked: bool = False) -> Stats:
-    """Fill the app's database with ``leases`` synthetic leases over ``years`` years (app context needed)."""
+             checked: bool = False, engine=None) -> Stats:
+    """Fill the app's database with ``leases`` synthetic leases over ``years`` years (app context needed),
+    through ``engine`` (default: the app's; it must be the owner's on PostgreSQL)."""
     from counter.extensions import db
 
     if leases < 1 or years < 1:
         raise ValueError("leases and years must be positive")
-    with db.engine.connect() as conn:
+    with (engine or db.engine).connect() as conn:
         gen = Generator(conn, leases, years, seed, progress=progress, batch=batch, checked=checked)
         return gen.run()
 

@@ -1,8 +1,13 @@
 """Test fixtures: every database test runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
 
-- ``database`` (session, parametrised): a migrated schema per backend (Alembic ``upgrade``).
+- ``database`` (session, parametrised): a migrated schema per backend (Alembic ``upgrade``). On
+  PostgreSQL the migrations run as the owner (the ``TEST_DATABASE_URL`` user) and
+  :func:`counter.core.privileges.grant_app_role` then grants the application's role (``counter_app``,
+  cluster-wide, created when missing): the app under test connects as that role, like production.
 - ``app``: the application bound to that backend, with a clean database for every test
-  (SQLite: a fresh copy of the migrated template file; PostgreSQL: TRUNCATE with triggers off).
+  (SQLite: a fresh copy of the migrated template file; PostgreSQL: TRUNCATE with triggers off, as owner).
+- ``db_owner``: an engine connected as the owner (PostgreSQL) or to the same file (SQLite), for tests that
+  do what the application may not (tamper with rows, create probe tables).
 - ``users``: a clerk, a supervisor and a finance user in two streets, and a district admin.
 - ``login(client, username)`` logs a test client in through the real login form.
 
@@ -60,11 +65,13 @@ def pytest_sessionfinish(session, exitstatus):
         print("\nERROR: CI run finished without running any PostgreSQL test")
 
 
+APP_ROLE = "counter_app"
 BASE_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret-key-not-for-production",
     "WTF_CSRF_ENABLED": False,
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    "LEDGER_HMAC_KEY": "test-ledger-key-not-for-production",
 }
 
 
@@ -86,7 +93,7 @@ def _reference(app):
 
 @pytest.fixture(scope="session", params=_backends())
 def database(request, tmp_path_factory):
-    """A migrated database per backend: yields (backend, url, template path or None)."""
+    """A migrated database per backend: yields (backend, the app's url, template path or None, owner url)."""
     from counter import create_app
 
     backend = request.param
@@ -101,7 +108,7 @@ def database(request, tmp_path_factory):
             from counter.extensions import db
 
             db.engine.dispose()
-        yield backend, None, template
+        yield backend, None, template, None
     else:
         if getattr(request.config, "_pg_unreachable", None):
             pytest.skip(request.config._pg_unreachable)
@@ -120,7 +127,13 @@ def database(request, tmp_path_factory):
             from counter.extensions import db
 
             db.engine.dispose()
-        yield backend, url, None
+        from counter.core.privileges import app_url, grant_app_role
+
+        eng = create_engine(url)
+        with eng.begin() as conn:  # as the owner: the application's role and its grants
+            grant_app_role(conn, APP_ROLE)
+        eng.dispose()
+        yield backend, app_url(url, APP_ROLE), None, url
 
 
 def _clean_postgres(url: str) -> None:
@@ -154,16 +167,16 @@ def app(database, tmp_path):
     from counter import create_app
     from counter.extensions import db
 
-    backend, url, template = database
+    backend, url, template, owner_url = database
     _ran_on.add(backend)
     if backend == "sqlite":
         target = tmp_path / "counter.db"
         shutil.copyfile(template, target)
-        url = f"sqlite:///{target}"
+        url = owner_url = f"sqlite:///{target}"
     else:
-        _clean_postgres(url)
+        _clean_postgres(owner_url)
     application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(tmp_path),
-                              "COUNTER_BACKEND": backend})
+                              "COUNTER_BACKEND": backend, "TEST_OWNER_URL": owner_url})
     application.test_client_class = CommittingClient
     if backend == "postgresql":
         _reference(application)
@@ -176,6 +189,48 @@ def app(database, tmp_path):
 @pytest.fixture
 def backend(app):
     return app.config["COUNTER_BACKEND"]
+
+
+@pytest.fixture
+def db_owner(app):
+    """An engine as the database's owner (PostgreSQL; SQLite: the same file). Commit the test's session
+    before using it, and grant the app role what a table created through it needs (:func:`grant_to_app`)."""
+    eng = create_engine(app.config["TEST_OWNER_URL"])
+    if eng.dialect.name == "sqlite":
+        from counter.db_setup import configure_engine
+
+        configure_engine(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def owner_table(db_owner):
+    """``create(table)``: create a throwaway table as the owner (granted to the app role); dropped afterwards."""
+    from counter.extensions import db
+
+    made = []
+
+    def create(table):
+        db.session.commit()
+        with db_owner.begin() as conn:
+            table.create(conn)
+            grant_to_app(conn, table.name)
+        made.append(table)
+
+    yield create
+    db.session.rollback()
+    db.session.close()
+    for table in reversed(made):
+        with db_owner.begin() as conn:
+            table.drop(conn)
+
+
+def grant_to_app(conn, table: str, privileges: str = "SELECT, INSERT, UPDATE, DELETE") -> None:
+    """On PostgreSQL, grant the app role ``privileges`` on a table the test created as owner."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f'GRANT {privileges} ON "{table}" TO {APP_ROLE}'))
+        conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP_ROLE}"))
 
 
 @pytest.fixture

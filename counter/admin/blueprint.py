@@ -48,10 +48,9 @@ def users():
 
 
 def _user_error_message(exc: UserError) -> str:
-    text = str(exc)
-    if "exists" in text:
+    if exc.code == "exists":
         return _("This username is taken.")
-    if "street" in text:
+    if exc.code == "street":
         return _("Clerks, supervisors and finance users must belong to a street.")
     return _("The user could not be created.")
 
@@ -62,8 +61,12 @@ def toggle_active(user_id):
     user = get_or_404(User, user_id)
     try:
         set_active(user, not user.active, actor=current_user._get_current_object())
-    except UserError:
-        flash(_("You cannot disable your own account."), "error")
+    except UserError as exc:
+        messages = {"self": _("You cannot disable your own account."),
+                    "inactive_actor": _("Your account has been disabled: nothing was changed."),
+                    "unchanged": _("User %(name)s was changed by someone else a moment ago: nothing was changed.",
+                                   name=user.username)}
+        flash(messages.get(exc.code, _("The user could not be changed.")), "error")
         return redirect(url_for("admin.users"))
     flash(_("User %(name)s is now %(state)s.", name=user.username,
             state=_("active") if user.active else _("disabled")), "success")

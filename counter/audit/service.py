@@ -1,7 +1,8 @@
 """The one helper every write action calls: :func:`record`.
 
 It adds an :class:`AuditEntry` to the current transaction (flush only), so the entry is committed
-with the change it describes, or not at all.
+with the change it describes, or not at all; at commit time the entry is sealed into the audit chain
+(:mod:`counter.audit.chain`).
 """
 from __future__ import annotations
 
@@ -57,6 +58,9 @@ def record(action: str, *, obj=None, street_id: int | None = None, summary: str 
     )
     db.session.add(entry)
     db.session.flush()
+    from counter.audit.chain import note_pending
+
+    note_pending(db.session(), entry)
     return entry
 
 

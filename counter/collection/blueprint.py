@@ -219,7 +219,7 @@ def _render_day_close(dc, note_form=None, reason_form=None, status=200):
     receipts = db.session.scalars(select(Receipt).where(
         Receipt.street_id == dc.street_id, Receipt.clerk_id == dc.clerk_id,
         Receipt.business_date == dc.business_date).order_by(Receipt.seq)).all()
-    return render_template("collection/day_close.html", dc=dc, receipts=receipts,
+    return render_template("collection/day_close.html", dc=dc, receipts=receipts, anchor=svc.chain_head(dc),
                            note_form=note_form or NoteForm(formdata=None, note=dc.variance_note),
                            reason_form=reason_form or ReasonForm(formdata=None), sign_form=EmptyForm()), status
 
@@ -249,6 +249,8 @@ def day_close_note(day_close_id: int):
             svc.explain_variance(dc, form.note.data)
         except svc.CollectionError as exc:
             form.note.errors = [exc.message]
+            if dc.status != "closed" or dc.signed_by_id is not None:  # signed or reopened meanwhile: no form shown
+                flash(exc.message, "error")
         else:
             flash(_("The note is recorded."), "success")
             return redirect(url_for("collection.day_close_view", day_close_id=dc.id))
@@ -281,6 +283,8 @@ def day_close_reopen(day_close_id: int):
             svc.reopen_day(dc, form.reason.data)
         except svc.CollectionError as exc:
             form.reason.errors = [exc.message]
+            if dc.status != "closed":  # reopened meanwhile by another supervisor: no form shown
+                flash(exc.message, "error")
         else:
             flash(_("The business day is reopened."), "success")
             return redirect(url_for("collection.day_closes"))

@@ -1,17 +1,19 @@
 """Receipts (代征税款收据), the append-only journal (台账) and day closes (日结).
 
 Money is integer fen. The journal is append-only (database triggers, migration 0004) and
-tamper-evident: each row's ``row_hash`` is the SHA-256 of a canonical serialisation of its fields
-plus the previous row's hash of the same street (``prev_hash``); the first row of a street chains to
-64 zeros. Balances and totals are derived from the journal, never stored as editable numbers
+tamper-evident: each row's ``row_hash`` is the HMAC-SHA256, under the ledger key held outside the
+database (:mod:`counter.core.ledger_key`), of a canonical serialisation of its fields plus the previous
+row's hash of the same street (``prev_hash``); the first row of a street chains to 64 zeros. Rows
+written before migration 0007 carry a plain SHA-256 and are covered by the migration's anchor
+(:class:`LedgerAnchor`). Balances and totals are derived from the journal, never stored as editable numbers
 (``DayClose.totals`` is a signed snapshot of a handover, not a balance).
 """
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from counter.core.db import StreetScoped, UTCDateTime
@@ -37,6 +39,8 @@ class Receipt(StreetScoped, db.Model):
         CheckConstraint("first_month <= last_month", name="months_ordered"),
         Index("ix_receipt_street_date", "street_id", "business_date"),
     )
+    # Migration 0007: a trigger allows only the status transition issued -> void | refunded (with its
+    # reason, time and supervisor); every other column is frozen once issued, and receipts are never deleted.
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lease_id: Mapped[int] = mapped_column(ForeignKey("lease.id"), nullable=False, index=True)
@@ -80,6 +84,9 @@ class JournalEntry(StreetScoped, db.Model):
         CheckConstraint("kind IN ('collection', 'void', 'refund')", name="kind_known"),
         CheckConstraint("method IN ('cash', 'card', 'mobile', 'transfer')", name="method_known"),
         Index("ix_journal_street_date", "street_id", "business_date"),
+        # a journal line is reversed at most once (migration 0007; rows before it are checked by verify)
+        Index("ux_journal_entry_reverses_id", "reverses_id", unique=True,
+              postgresql_where=text("reverses_id IS NOT NULL"), sqlite_where=text("reverses_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,3 +137,86 @@ class DayClose(StreetScoped, db.Model):
     clerk = relationship("User", foreign_keys=[clerk_id])
     signed_by = relationship("User", foreign_keys=[signed_by_id])
     reopened_by = relationship("User", foreign_keys=[reopened_by_id])
+
+
+class ReceiptPeriod(StreetScoped, db.Model):
+    """计税期间占用: one tax period of a lease covered by one receipt.
+
+    The database holds the rule "a period of a lease is covered by at most one issued receipt unless a
+    repeat reason was recorded": a partial unique index on (lease_id, period_start) over the rows that
+    are neither released (the receipt was voided or refunded) nor a recorded repeat. A collection
+    inserts its rows with ``INSERT ... ON CONFLICT DO NOTHING``; a row that does not land is a period
+    paid meanwhile by another window, and the collection is refused.
+
+    Periods are keyed by their first day (``period_start``) and carry their last day: today a calendar
+    month (2024-03 -> 2024-03-01 .. 2024-03-31, :func:`counter.collection.services.tax_periods`); rent
+    periods anchored at the lease's start only change how they are computed, not this table.
+    Rows are never deleted; ``released_at`` / ``released_by_id`` are the only columns that change,
+    once, from NULL (trigger, migration 0007)."""
+
+    __tablename__ = "receipt_period"
+    __table_args__ = (
+        UniqueConstraint("receipt_id", "period_start"),
+        CheckConstraint("period_start <= period_end", name="period_ordered"),
+        Index("ux_receipt_period_paid_once", "lease_id", "period_start", unique=True,
+              postgresql_where=text("released_at IS NULL AND is_repeat = false"),
+              sqlite_where=text("released_at IS NULL AND is_repeat = 0")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lease_id: Mapped[int] = mapped_column(ForeignKey("lease.id"), nullable=False, index=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipt.id"), nullable=False, index=True)
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    period_end: Mapped[date] = mapped_column(Date, nullable=False)
+    is_repeat: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # paid again, with a reason
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+
+
+class ClerkDay(StreetScoped, db.Model):
+    """营业日: the row standing for one clerk's business day, the lock that serialises the day's
+    postings (collections, and the reversals a supervisor posts to their own day) with its close.
+
+    A posting takes it with ``UPDATE clerk_day SET closed = false WHERE ... AND closed = false`` (a row
+    lock; refused when no row is returned: the day is closed); a close with ``UPDATE ... SET closed = true
+    WHERE ... AND closed = false``, then reads the journal. On PostgreSQL the row lock is held until the
+    transaction ends, so a posting is either committed before the close reads the figures, or it waits
+    and finds the day closed. A supervisor's reopening sets ``closed`` back to false."""
+
+    __tablename__ = "clerk_day"
+    __table_args__ = (UniqueConstraint("street_id", "clerk_id", "business_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clerk_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False, index=True)
+    business_date: Mapped[date] = mapped_column(Date, nullable=False)
+    closed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+ANCHOR_CHAINS = ("journal", "audit")
+ANCHOR_KINDS = ("migration", "day_close", "command")
+
+
+class LedgerAnchor(db.Model):
+    """锚点: the head of a chain (a street's journal, or the audit log) recorded at a moment — by
+    migration 0007 (which also marks where plain SHA-256 rows end), at every day close, and by
+    ``counter ledger anchor``. Sealed with the ledger key (``mac``) and append-only. ``counter ledger
+    verify`` checks that each anchored row still exists and still has the recorded hash: rows removed
+    from the tail, even with the serial counter lowered, and chains recomputed from scratch are found."""
+
+    __tablename__ = "ledger_anchor"
+    __table_args__ = (
+        CheckConstraint("chain IN ('journal', 'audit')", name="chain_known"),
+        CheckConstraint("kind IN ('migration', 'day_close', 'command')", name="kind_known"),
+        Index("ix_ledger_anchor_chain", "chain", "street_id", "seq"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(String(16), nullable=False)
+    street_id: Mapped[int] = mapped_column(Integer, nullable=False)  # 0: the audit log (district-wide)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)  # 0: the chain was empty
+    head_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    day_close_id: Mapped[int | None] = mapped_column(ForeignKey("day_close.id"), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    key_id: Mapped[str] = mapped_column(String(16), nullable=False)
+    mac: Mapped[str] = mapped_column(String(64), nullable=False)

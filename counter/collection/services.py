@@ -3,6 +3,7 @@
 Public API (other modules use these names)::
 
     quote(lease, first, last, repair_cost_fen=0) -> fees.Assessment
+    tax_periods(lease, first, last) -> list[(date, date)] # the tax periods of a run of months (first/last day)
     paid_months(lease) -> set[str]                       # "YYYY-MM" of issued (not void/refunded) receipts
     collect(lease, first, last, method, reference, idempotency_key, repeat_reason=None, *, clerk=None,
             business_date=None, repair_cost_fen=0) -> Receipt
@@ -14,12 +15,24 @@ Public API (other modules use these names)::
     sign_day_close(day_close, supervisor) -> DayClose
     reopen_day(day_close, reason, *, actor=None) -> DayClose
     verify_chain(street_id=None) -> list[ChainProblem]   # empty when intact; the current scope's streets
+    verify_ledger(street_id=None) -> list[ChainProblem]  # every check of `counter ledger verify` (integrity.py)
     journal_summary(street_id, start, end) -> dict         # sums by item and by method, from the journal
     receipt_print_data(receipt) -> dict; day_close_print_data(day_close) -> dict
 
 Decisions:
-- Services flush, never commit (one transaction per request). All checks run before anything is
-  written, so a refused collection consumes no receipt number.
+- Services flush, never commit (one transaction per request). A refused action writes nothing: the
+  request answers 422 and its transaction is rolled back (a refused collection consumes no receipt number).
+- The rules hold under concurrency because the database holds them, not a read before the write:
+  * a receipt is reversed at most once: ``UPDATE receipt SET status = ... WHERE id = ? AND status = 'issued'
+    RETURNING id`` (the loser of a race gets no row and is refused), and a unique index on the reversal
+    lines' ``reverses_id``;
+  * a period of a lease is paid by at most one issued receipt unless a repeat reason was recorded: the
+    partial unique index of :class:`ReceiptPeriod`, filled with ``INSERT ... ON CONFLICT DO NOTHING``;
+    a reversal releases its periods;
+  * a clerk's postings and the close of the clerk's day serialise on the :class:`ClerkDay` row (a
+    conditional ``UPDATE ... WHERE closed = false``): a receipt is in the close's figures, or refused
+    because the day is closed; signing, noting and reopening a close are conditional updates too.
+  The lock order is in :mod:`counter.core.locks`.
 - Zero-tax receipts are refused: there is nothing to collect, and the journal holds money only. Items
   whose amount is zero in a non-zero assessment get no journal line.
 - Reversals (void 作废 / refund 退税) are posted by the supervisor on the supervisor's business day
@@ -27,25 +40,30 @@ Decisions:
   receipt and its lines stay; the receipt is marked void/refunded and its months count as unpaid again.
 - The journal chain: position = ``next_serial("journal", street_id, 0)`` (a per-street row lock on
   PostgreSQL, so concurrent windows of one street serialise), previous hash read by (street_id, seq-1),
-  ``row_hash = sha256(canonical JSON of the row's fields + prev_hash)``. The genesis prev_hash is 64 zeros.
-- Lock order is always receipt serial, then journal serial (no deadlock between collect and void).
+  ``row_hash = HMAC(ledger key, canonical JSON of the row's fields + prev_hash)``
+  (:mod:`counter.collection.integrity`). The genesis prev_hash is 64 zeros. Every day close anchors the
+  street's journal head and the audit chain's head.
+- Lock order: clerk's day, lease, receipt serial, receipt row, receipt periods, journal serial.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass
-from datetime import date, datetime, timezone
+import calendar
+from datetime import date
 from functools import lru_cache
 
 import fees
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 
+from counter.audit.chain import anchor_at_commit
 from counter.audit.service import record
-from counter.collection.models import (GENESIS_HASH, PAYMENT_METHODS, DayClose, JournalEntry, Receipt)
-from counter.core.scoping import current_scope, unrestricted
-from counter.core.serials import SerialCounter, next_serial
+from counter.collection.integrity import (HASHED_FIELDS, ChainProblem, record_anchor, row_hash, verify_chain,
+                                          verify_ledger)
+from counter.collection.models import (GENESIS_HASH, PAYMENT_METHODS, ClerkDay, DayClose, JournalEntry, LedgerAnchor,
+                                       Receipt, ReceiptPeriod)
+from counter.core.db import dialect_insert, is_postgresql
+from counter.core.scoping import unrestricted
+from counter.core.serials import next_serial
 from counter.core.timeutil import business_today, to_local, utcnow
 from counter.extensions import db
 
@@ -129,14 +147,32 @@ def lease_months(lease) -> tuple[fees.YearMonth, fees.YearMonth]:
     return fees.YearMonth.of(lease.start_date), fees.YearMonth.of(end)
 
 
+def tax_periods(lease, first: fees.YearMonth, last: fees.YearMonth) -> list[tuple[date, date]]:
+    """The tax periods of months ``first..last``: (first day, last day) of each, in order.
+
+    The one place periods are computed: today a period is a calendar month (2024-03 -> 2024-03-01 ..
+    2024-03-31). Receipts claim their periods in :class:`ReceiptPeriod` by the first day, so periods
+    anchored at the lease's start (15 March .. 14 April) only change this function."""
+    out = []
+    for m in fees.months_between(first, last):
+        out.append((date(m.year, m.month, 1), date(m.year, m.month, calendar.monthrange(m.year, m.month)[1])))
+    return out
+
+
+def _period_label(start: date) -> str:
+    return f"{start.year:04d}-{start.month:02d}"
+
+
+def paid_periods(lease) -> set[date]:
+    """First days of the lease's periods held by issued receipts (void and refunded ones release theirs)."""
+    with unrestricted():
+        return set(db.session.scalars(select(ReceiptPeriod.period_start).where(
+            ReceiptPeriod.lease_id == lease.id, ReceiptPeriod.released_at.is_(None))))
+
+
 def paid_months(lease) -> set[str]:
     """Months ("YYYY-MM") covered by the lease's issued receipts (void and refunded ones do not count)."""
-    rows = db.session.execute(select(Receipt.first_month, Receipt.last_month)
-                              .where(Receipt.lease_id == lease.id, Receipt.status == "issued")).all()
-    out: set[str] = set()
-    for first, last in rows:
-        out.update(str(m) for m in fees.months_between(fees.YearMonth.parse(first), fees.YearMonth.parse(last)))
-    return out
+    return {_period_label(start) for start in paid_periods(lease)}
 
 
 def quote(lease, first, last, repair_cost_fen: int = 0) -> fees.Assessment:
@@ -189,27 +225,6 @@ def _check_months(lease, first: fees.YearMonth, last: fees.YearMonth) -> None:
 
 # --- the journal -------------------------------------------------------------------------------------
 
-HASHED_FIELDS = ("street_id", "seq", "receipt_id", "lease_id", "clerk_id", "business_date", "item",
-                 "item_name_zh", "amount_fen", "method", "kind", "reverses_id", "created_at", "prev_hash")
-
-
-def _canon(value):
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def row_hash(fields: dict) -> str:
-    """SHA-256 hex of the canonical serialisation (sorted-key compact JSON, UTF-8) of the hashed fields."""
-    payload = {name: _canon(fields[name]) for name in HASHED_FIELDS}
-    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
 def entry_hash(entry: JournalEntry) -> str:
     return row_hash({name: getattr(entry, name) for name in HASHED_FIELDS})
 
@@ -237,17 +252,28 @@ def _append(street_id: int, **fields) -> JournalEntry:
     return entry
 
 
-# --- day close guard ---------------------------------------------------------------------------------
+# --- the clerk's day ---------------------------------------------------------------------------------
 
-def _closed_day(street_id: int, clerk_id: int, business_date: date) -> DayClose | None:
-    with unrestricted():
-        return db.session.scalar(select(DayClose).where(
-            DayClose.street_id == street_id, DayClose.clerk_id == clerk_id,
-            DayClose.business_date == business_date, DayClose.status == "closed"))
+def _day_row(street_id: int, clerk_id: int, business_date: date) -> None:
+    db.session.execute(dialect_insert(ClerkDay).values(street_id=street_id, clerk_id=clerk_id,
+                                                       business_date=business_date, closed=False)
+                       .on_conflict_do_nothing(index_elements=["street_id", "clerk_id", "business_date"]))
 
 
-def _refuse_closed_day(street_id: int, clerk_id: int, business_date: date) -> None:
-    if _closed_day(street_id, clerk_id, business_date) is not None:
+def _set_day(street_id: int, clerk_id: int, business_date: date, *, closed: bool, when_closed: bool) -> bool:
+    """``UPDATE clerk_day SET closed = :closed WHERE <the day> AND closed = :when_closed``: True when the row
+    was taken (and is now locked until the transaction ends), False when the day is not in that state."""
+    _day_row(street_id, clerk_id, business_date)
+    got = db.session.execute(
+        update(ClerkDay).where(ClerkDay.street_id == street_id, ClerkDay.clerk_id == clerk_id,
+                               ClerkDay.business_date == business_date, ClerkDay.closed.is_(when_closed))
+        .values(closed=closed).returning(ClerkDay.id).execution_options(synchronize_session=False)).first()
+    return got is not None
+
+
+def _enter_day(street_id: int, clerk_id: int, business_date: date) -> None:
+    """Take the clerk's day for a posting, or refuse it because the day is closed."""
+    if not _set_day(street_id, clerk_id, business_date, closed=False, when_closed=False):
         raise CollectionError(_("The business day %(day)s is closed: nothing can be posted to it. "
                                 "A supervisor can reopen it.", day=business_date.isoformat()))
 
@@ -273,20 +299,41 @@ def _payer_name(lease) -> str:
     return "、".join(lp.party.name for lp in people)[:120] if people else "—"
 
 
+def _lock_lease(lease, *, share: bool) -> None:
+    """Lock the lease's row (``FOR SHARE`` for a collection, ``FOR UPDATE`` for a change of the filing) and
+    reload it: what is checked next is the committed state, and no change of the filing runs meanwhile."""
+    from counter.leases.models import Lease
+
+    db.session.execute(select(Lease.id).where(Lease.id == lease.id).with_for_update(read=share))
+    db.session.refresh(lease)
+
+
+def _claim_periods(receipt: Receipt, periods: list[tuple[date, date]], again: set[date]) -> set[date]:
+    """Insert the receipt's periods; returns the first days that landed. A period paid meanwhile by another
+    receipt (and not a recorded repeat) does not land: ``ON CONFLICT DO NOTHING`` on the partial unique index."""
+    where = "released_at IS NULL AND is_repeat = " + ("false" if is_postgresql() else "0")
+    rows = [{"street_id": receipt.street_id, "lease_id": receipt.lease_id, "receipt_id": receipt.id,
+             "period_start": start, "period_end": end, "is_repeat": start in again} for start, end in periods]
+    stmt = (dialect_insert(ReceiptPeriod).values(rows)
+            .on_conflict_do_nothing(index_elements=["lease_id", "period_start"], index_where=text(where))
+            .returning(ReceiptPeriod.period_start))
+    return set(db.session.scalars(stmt))
+
+
 def collect(lease, first, last, method: str, reference: str | None, idempotency_key: str,
             repeat_reason: str | None = None, *, clerk=None, business_date: date | None = None,
             repair_cost_fen: int = 0) -> Receipt:
     """Collect the tax of months ``first..last`` and issue a receipt, in the caller's transaction.
 
-    The same ``idempotency_key`` returns the receipt already issued and charges nothing."""
+    The same ``idempotency_key`` returns the receipt already issued and charges nothing. Refused (and
+    nothing written): a closed day, a cancelled filing, months outside the term, months paid already
+    without a repeat reason — also when another window paid them a moment ago."""
     key = (idempotency_key or "").strip()
     if not key or len(key) > 64:
         raise CollectionError(_("The form has no valid submission key. Please reload the page."))
     existing = _by_key(key)
     if existing is not None:
-        if existing.street_id != lease.street_id or existing.lease_id != lease.id:
-            raise CollectionError(_("This submission key was used for another lease. Please reload the page."))
-        return existing
+        return _same_lease(existing, lease)
 
     clerk = clerk or _current_user()
     if clerk is None:
@@ -299,16 +346,19 @@ def collect(lease, first, last, method: str, reference: str | None, idempotency_
     if method != "cash" and reference is None:
         raise CollectionError(_("Enter the payment reference for card, mobile and transfer payments."),
                               "reference")
+    _enter_day(lease.street_id, clerk.id, business_date)  # lock 1: the clerk's day (refused when closed)
+    _lock_lease(lease, share=True)  # lock 2: no termination, amendment or cancellation meanwhile
+    twin = _by_key(key)  # the same form, posted twice: its twin committed while we waited for the day
+    if twin is not None:
+        return _same_lease(twin, lease)
     if lease.status == "cancelled":
         raise CollectionError(_("The lease filing is cancelled: no tax can be collected on it."))
     _check_months(lease, first, last)
-    _refuse_closed_day(lease.street_id, clerk.id, business_date)
-    wanted = {str(m) for m in fees.months_between(first, last)}
-    again = sorted(wanted & paid_months(lease))
+    periods = tax_periods(lease, first, last)
+    again = {start for start, _end in periods} & paid_periods(lease)
     repeat_reason = (repeat_reason or "").strip() or None
     if again and repeat_reason is None:
-        raise CollectionError(_("Already paid: %(months)s. Give the reason for paying these months again.",
-                                months=", ".join(again)), "repeat_reason")
+        raise _already_paid(again)
     assessment = quote(lease, first, last, repair_cost_fen)
     refused = sample_refusal(assessment)
     if refused:
@@ -321,11 +371,11 @@ def collect(lease, first, last, method: str, reference: str | None, idempotency_
     street = db.session.get(Street, lease.street_id)
     year = business_date.year
     savepoint = db.session.begin_nested()
-    seq = next_serial("receipt", lease.street_id, year)
+    seq = next_serial("receipt", lease.street_id, year)  # lock 3: the street's receipt numbers
     twin = _by_key(key)  # a concurrent twin committed while we waited for the street's serial lock
     if twin is not None:
         savepoint.rollback()
-        return twin
+        return _same_lease(twin, lease)
     record_id = _record(lease, assessment)
     receipt = Receipt(
         street_id=lease.street_id, lease_id=lease.id, year=year, seq=seq,
@@ -336,6 +386,10 @@ def collect(lease, first, last, method: str, reference: str | None, idempotency_
         repeat_reason=repeat_reason if again else None)
     db.session.add(receipt)
     db.session.flush()
+    landed = _claim_periods(receipt, periods, again)
+    if len(landed) != len(periods):  # paid meanwhile by another window (another tab, another clerk)
+        savepoint.rollback()
+        raise _already_paid({start for start, _end in periods} - landed)
     for item in assessment.items:
         if item.amount_fen == 0:
             continue
@@ -352,6 +406,17 @@ def collect(lease, first, last, method: str, reference: str | None, idempotency_
     return receipt
 
 
+def _same_lease(receipt: Receipt, lease) -> Receipt:
+    if receipt.street_id != lease.street_id or receipt.lease_id != lease.id:
+        raise CollectionError(_("This submission key was used for another lease. Please reload the page."))
+    return receipt
+
+
+def _already_paid(starts) -> CollectionError:
+    return CollectionError(_("Already paid: %(months)s. Give the reason for paying these months again.",
+                             months=", ".join(_period_label(s) for s in sorted(starts))), "repeat_reason")
+
+
 # --- corrections -------------------------------------------------------------------------------------
 
 def _reverse(receipt: Receipt, reason: str, kind: str, actor) -> list[JournalEntry]:
@@ -361,27 +426,32 @@ def _reverse(receipt: Receipt, reason: str, kind: str, actor) -> list[JournalEnt
     reason = (reason or "").strip()
     if not reason:
         raise CollectionError(_("Give the reason."), "reason")
-    if receipt.status != "issued":
-        raise CollectionError(_("This receipt is already void or refunded."))
     today = business_today()
-    _refuse_closed_day(receipt.street_id, actor.id, today)
+    _enter_day(receipt.street_id, actor.id, today)  # the supervisor pays back on their own (open) day
+    now = utcnow()
+    status = "void" if kind == "void" else "refunded"
+    taken = db.session.execute(  # the receipt's one reversal: the loser of a race gets no row
+        update(Receipt).where(Receipt.id == receipt.id, Receipt.status == "issued")
+        .values(status=status, void_reason=reason, voided_at=now, voided_by_id=actor.id)
+        .returning(Receipt.id).execution_options(synchronize_session=False)).first()
+    db.session.expire(receipt)
+    if taken is None:
+        raise CollectionError(_("This receipt is already void or refunded."))
+    db.session.execute(update(ReceiptPeriod).where(ReceiptPeriod.receipt_id == receipt.id,
+                                                   ReceiptPeriod.released_at.is_(None))
+                       .values(released_at=now, released_by_id=actor.id)
+                       .execution_options(synchronize_session=False))  # its months count as unpaid again
     with unrestricted():
         originals = db.session.scalars(select(JournalEntry).where(
             JournalEntry.receipt_id == receipt.id, JournalEntry.kind == "collection")
             .order_by(JournalEntry.seq)).all()
-    before = {"status": receipt.status}
     lines = [_append(receipt.street_id, receipt_id=receipt.id, lease_id=receipt.lease_id, clerk_id=actor.id,
                      business_date=today, item=o.item, item_name_zh=o.item_name_zh, amount_fen=-o.amount_fen,
                      method=o.method, kind=kind, reverses_id=o.id)
              for o in originals]
-    receipt.status = "void" if kind == "void" else "refunded"
-    receipt.void_reason = reason
-    receipt.voided_at = utcnow()
-    receipt.voided_by_id = actor.id
-    db.session.flush()
     record(f"collection.{kind}", obj=receipt, actor=actor if _current_user() is None else None,
-           summary=f"{receipt.receipt_number}: {reason}", before=before,
-           after={"status": receipt.status, "reason": reason, "reversal_ids": [e.id for e in lines]})
+           summary=f"{receipt.receipt_number}: {reason}", before={"status": "issued"},
+           after={"status": status, "reason": reason, "reversal_ids": [e.id for e in lines]})
     return lines
 
 
@@ -431,15 +501,23 @@ def day_figures(street_id: int, clerk_id: int, business_date: date) -> dict:
 
 def find_day_close(street_id: int, clerk_id: int, business_date: date) -> DayClose | None:
     return db.session.scalar(select(DayClose).where(DayClose.street_id == street_id, DayClose.clerk_id == clerk_id,
-                                                    DayClose.business_date == business_date))
+                                                    DayClose.business_date == business_date)
+                             .execution_options(populate_existing=True))
 
 
 def close_day(clerk, business_date: date, counted_cash_fen: int, note: str | None = None) -> DayClose:
     """日结 with a blind count: the counted cash is taken first; expected cash and variance are computed
-    and stored here, and only shown afterwards. A reopened day is closed again with a new count."""
+    and stored here, and only shown afterwards. A reopened day is closed again with a new count.
+
+    The clerk's day is taken first (``UPDATE clerk_day SET closed = true WHERE ... AND closed = false``):
+    a collection of the same clerk and day in flight is committed before the figures are read (it holds
+    the row), one that comes later is refused (the day is closed). The close anchors the street's journal
+    head and, at commit, the audit chain's head (:class:`LedgerAnchor`)."""
     if counted_cash_fen is None or int(counted_cash_fen) < 0:
         raise CollectionError(_("Enter the cash counted (0 or more)."), "counted_cash")
     street_id = clerk.street_id
+    if not _set_day(street_id, clerk.id, business_date, closed=True, when_closed=False):
+        raise CollectionError(_("This business day is already closed."))
     existing = find_day_close(street_id, clerk.id, business_date)
     if existing is not None and existing.status == "closed":
         raise CollectionError(_("This business day is already closed."))
@@ -468,11 +546,31 @@ def close_day(clerk, business_date: date, counted_cash_fen: int, note: str | Non
     dc.signed_by_id = None
     dc.signed_at = None
     db.session.flush()
+    journal = record_anchor("journal", street_id, "day_close", day_close_id=dc.id)
     record("dayclose.close", obj=dc, actor=clerk if _current_user() is None else None,
            summary=f"{business_date.isoformat()} counted {counted} expected {expected}", before=before,
            after={"counted_cash_fen": counted, "expected_cash_fen": expected, "variance_fen": dc.variance_fen,
-                  "receipt_count": dc.receipt_count, "totals": totals, "note": note})
+                  "receipt_count": dc.receipt_count, "totals": totals, "note": note,
+                  "journal_head": [journal.seq, journal.head_hash]})
+    anchor_at_commit(db.session(), "day_close", dc.id)  # the audit log's head, this close's entry included
     return dc
+
+
+def chain_head(day_close: DayClose) -> LedgerAnchor | None:
+    """The journal head anchored by the day close's latest closing (None for a close made before 0007)."""
+    with unrestricted():
+        return db.session.scalar(select(LedgerAnchor).where(LedgerAnchor.day_close_id == day_close.id,
+                                                            LedgerAnchor.chain == "journal")
+                                 .order_by(LedgerAnchor.id.desc()).limit(1))
+
+
+def _update_close(day_close: DayClose, *conditions, **values) -> bool:
+    """A conditional update of the day close (``WHERE id = ? AND <conditions>``); False when the row is
+    not in that state any more (another supervisor acted first). The object is reloaded either way."""
+    got = db.session.execute(update(DayClose).where(DayClose.id == day_close.id, *conditions).values(**values)
+                             .returning(DayClose.id).execution_options(synchronize_session=False)).first()
+    db.session.expire(day_close)
+    return got is not None
 
 
 def explain_variance(day_close: DayClose, note: str) -> DayClose:
@@ -480,135 +578,55 @@ def explain_variance(day_close: DayClose, note: str) -> DayClose:
     note = (note or "").strip()
     if not note:
         raise CollectionError(_("Explain the difference between counted and expected cash."), "note")
-    if day_close.status != "closed" or day_close.signed_by_id is not None:
-        raise CollectionError(_("The day close is signed or reopened: the note can no longer be changed."))
     before = {"variance_note": day_close.variance_note}
-    day_close.variance_note = note
-    db.session.flush()
+    if not _update_close(day_close, DayClose.status == "closed", DayClose.signed_by_id.is_(None),
+                         variance_note=note):
+        raise CollectionError(_("The day close is signed or reopened: the note can no longer be changed."))
     record("dayclose.note", obj=day_close, before=before, after={"variance_note": note})
     return day_close
 
 
 def sign_day_close(day_close: DayClose, supervisor) -> DayClose:
-    """A supervisor signs the handover (交接签字). Not one's own day; a variance needs its note first."""
+    """A supervisor signs the handover (交接签字). Not one's own day; a variance needs its note first.
+    One conditional update: a close reopened or signed a moment ago is refused."""
     if supervisor is None or not supervisor.can("dayclose.sign"):
         raise PermissionError("a supervisor is required")
-    if day_close.status != "closed":
-        raise CollectionError(_("Only a closed day can be signed."))
-    if day_close.signed_by_id is not None:
-        raise CollectionError(_("This day close is already signed."))
     if supervisor.id == day_close.clerk_id:
         raise CollectionError(_("Another supervisor must sign your own day close."))
-    if day_close.variance_fen != 0 and not day_close.variance_note:
+    signed = _update_close(day_close, DayClose.status == "closed", DayClose.signed_by_id.is_(None),
+                           (DayClose.variance_fen == 0) | DayClose.variance_note.is_not(None),
+                           signed_by_id=supervisor.id, signed_at=utcnow())
+    if not signed:
+        if day_close.status != "closed":
+            raise CollectionError(_("Only a closed day can be signed."))
+        if day_close.signed_by_id is not None:
+            raise CollectionError(_("This day close is already signed."))
         raise CollectionError(_("The cash variance needs a note before the day close can be signed."))
-    day_close.signed_by_id = supervisor.id
-    day_close.signed_at = utcnow()
-    db.session.flush()
     record("dayclose.sign", obj=day_close, actor=supervisor if _current_user() is None else None,
            summary=f"{day_close.business_date.isoformat()} clerk {day_close.clerk_id}")
     return day_close
 
 
 def reopen_day(day_close: DayClose, reason: str, *, actor=None) -> DayClose:
-    """A supervisor reopens a closed day (with a reason, in the audit log); postings are accepted again."""
+    """A supervisor reopens a closed day (with a reason, in the audit log); postings are accepted again.
+    The clerk's day first (lock order), then the close: two reopenings, or a reopening and a close, serialise."""
     actor = actor or _current_user()
     if actor is None or not actor.can("dayclose.reopen"):
         raise PermissionError("a supervisor is required")
     reason = (reason or "").strip()
     if not reason:
         raise CollectionError(_("Give the reason."), "reason")
-    if day_close.status != "closed":
-        raise CollectionError(_("This day is not closed."))
     before = {"status": day_close.status, "signed_by_id": day_close.signed_by_id,
               "counted_cash_fen": day_close.counted_cash_fen, "variance_fen": day_close.variance_fen}
-    day_close.status = "reopened"
-    day_close.reopened_by_id = actor.id
-    day_close.reopened_at = utcnow()
-    day_close.reopen_reason = reason
-    db.session.flush()
+    day = (day_close.street_id, day_close.clerk_id, day_close.business_date)
+    if not _set_day(*day, closed=False, when_closed=True) or not _update_close(
+            day_close, DayClose.status == "closed", status="reopened", reopened_by_id=actor.id,
+            reopened_at=utcnow(), reopen_reason=reason):
+        raise CollectionError(_("This day is not closed."))
     record("dayclose.reopen", obj=day_close, actor=actor if _current_user() is None else None,
            summary=f"{day_close.business_date.isoformat()}: {reason}", before=before,
            after={"status": "reopened", "reason": reason})
     return day_close
-
-
-# --- verification ------------------------------------------------------------------------------------
-
-@dataclass
-class ChainProblem:
-    street_id: int
-    seq: int
-    id: int | None
-    problem: str  # "gap", "prev_hash", "row_hash", "missing_tail"
-
-    def __str__(self) -> str:
-        return f"street {self.street_id}: seq {self.seq} (id {self.id}): {self.problem}"
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def verify_chain(street_id: int | None = None, batch: int = 10_000) -> list[ChainProblem]:
-    """Recompute every street's chain; returns the first broken link of each broken street (empty: intact).
-
-    Checks: seq runs 1, 2, 3 ... without gaps; each prev_hash equals the previous row's row_hash; each
-    row_hash matches the row's fields; the street's journal serial counter is not ahead of the last row
-    (rows removed from the end).
-
-    Only the streets of the current scope are verified (a street outside it: :class:`PermissionError`);
-    the ``counter ledger verify`` command reads across streets on purpose, inside ``unrestricted()``.
-    Rows are streamed as plain columns (no ORM objects), ``batch`` rows per fetch."""
-    scope = current_scope()
-    problems: list[ChainProblem] = []
-    if street_id is None:
-        rows_stmt = select(JournalEntry.street_id).distinct()
-        counters_stmt = select(SerialCounter.street_id).where(SerialCounter.kind == "journal",
-                                                              SerialCounter.last_value > 0)
-        if scope is not None:  # column selects: filter by the scope explicitly
-            rows_stmt = rows_stmt.where(JournalEntry.street_id.in_(scope))
-            counters_stmt = counters_stmt.where(SerialCounter.street_id.in_(scope))
-        streets = sorted(set(db.session.scalars(rows_stmt)) | set(db.session.scalars(counters_stmt)))
-    else:
-        if scope is not None and street_id not in scope:
-            raise PermissionError(f"street {street_id} is outside the current scope")
-        streets = [street_id]
-    for sid in streets:
-        problem = _verify_street(sid, batch)
-        if problem is not None:
-            problems.append(problem)
-    return problems
-
-
-_CHAIN_COLUMNS = (JournalEntry.id, JournalEntry.row_hash, *(getattr(JournalEntry, name) for name in HASHED_FIELDS))
-
-
-def _verify_street(street_id: int, batch: int) -> ChainProblem | None:
-    """One street's chain, streamed in seq order as plain column tuples (server-side cursor on
-    PostgreSQL), each row hashed with :func:`row_hash` like when it was appended."""
-    expected_seq, prev = 1, GENESIS_HASH
-    last_seq = 0
-    seq_at = 2 + HASHED_FIELDS.index("seq")
-    prev_at = 2 + HASHED_FIELDS.index("prev_hash")
-    stmt = (select(*_CHAIN_COLUMNS)
-            .where(JournalEntry.street_id == street_id, JournalEntry.seq >= 1)
-            .order_by(JournalEntry.seq)
-            .execution_options(yield_per=batch))
-    # Core execution on the session's connection: the street is filtered explicitly above
-    with db.session.connection().execute(stmt) as result:
-        for row in result:
-            row_id, stored_hash, seq = row[0], row[1], row[seq_at]
-            if seq != expected_seq:
-                return ChainProblem(street_id, expected_seq, row_id, "gap")
-            if row[prev_at] != prev:
-                return ChainProblem(street_id, seq, row_id, "prev_hash")
-            if row_hash(dict(zip(HASHED_FIELDS, row[2:]))) != stored_hash:
-                return ChainProblem(street_id, seq, row_id, "row_hash")
-            prev, last_seq, expected_seq = stored_hash, seq, seq + 1
-    issued = db.session.scalar(select(SerialCounter.last_value).where(
-        SerialCounter.kind == "journal", SerialCounter.street_id == street_id, SerialCounter.year == 0)) or 0
-    if issued > last_seq:
-        return ChainProblem(street_id, last_seq + 1, None, "missing_tail")
-    return None
 
 
 # --- summaries ---------------------------------------------------------------------------------------
@@ -680,6 +698,7 @@ def day_close_print_data(day_close: DayClose) -> dict:
             Receipt.street_id == day_close.street_id, Receipt.clerk_id == day_close.clerk_id,
             Receipt.business_date == day_close.business_date).order_by(Receipt.seq)).all()
     totals = day_close.totals or {}
+    anchor = chain_head(day_close)
     by_method = totals.get("by_method", {})
     by_item = totals.get("by_item", {})
     return {
@@ -699,12 +718,16 @@ def day_close_print_data(day_close: DayClose) -> dict:
         "closed_at": to_local(day_close.closed_at).strftime("%Y-%m-%d %H:%M"),
         "signed_by": day_close.signed_by.display_name if day_close.signed_by else "",
         "signed_at": to_local(day_close.signed_at).strftime("%Y-%m-%d %H:%M") if day_close.signed_at else "",
+        # the street's journal head this close anchored (台账链头): seq and the first 16 hex digits of its hash
+        "chain_seq": anchor.seq if anchor is not None else None,
+        "chain_head": anchor.head_hash[:16] if anchor is not None else "",
         "receipts": [{"receipt_number": r.receipt_number, "payer_name": r.payer_name, "total_fen": r.total_fen,
                       "total": _yuan(r.total_fen), "method_zh": METHOD_LABELS_ZH[r.method],
                       "status_zh": STATUS_LABELS_ZH[r.status]} for r in receipts],
     }
 
 
-__all__ = ["CollectionError", "ChainProblem", "quote", "paid_months", "collect", "sample_refusal", "void_receipt", "refund_receipt",
-           "receipt_balance", "day_figures", "close_day", "explain_variance", "sign_day_close", "reopen_day",
-           "verify_chain", "journal_summary", "receipt_print_data", "day_close_print_data", "lease_months"]
+__all__ = ["CollectionError", "ChainProblem", "quote", "tax_periods", "paid_months", "paid_periods", "collect",
+           "sample_refusal", "void_receipt", "refund_receipt", "receipt_balance", "day_figures", "close_day",
+           "explain_variance", "sign_day_close", "reopen_day", "chain_head", "verify_chain", "verify_ledger",
+           "journal_summary", "receipt_print_data", "day_close_print_data", "lease_months", "row_hash", "entry_hash"]

@@ -40,3 +40,24 @@ class StreetScoped:
 
 def created_at_column() -> Mapped[datetime]:
     return mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+def dialect_insert(model):
+    """``INSERT`` with ``ON CONFLICT`` support for the session's database (PostgreSQL or SQLite)."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    from counter.extensions import db
+
+    name = db.session.get_bind().dialect.name
+    if name == "postgresql":
+        return pg_insert(model)
+    if name == "sqlite":
+        return sqlite_insert(model)
+    raise NotImplementedError(name)  # pragma: no cover - other databases are not supported
+
+
+def is_postgresql() -> bool:
+    from counter.extensions import db
+
+    return db.session.get_bind().dialect.name == "postgresql"

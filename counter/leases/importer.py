@@ -55,6 +55,7 @@ import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from counter.extensions import db
 from counter.leases.models import LEASE_USES, Lease
@@ -192,8 +193,15 @@ def import_rows(rows, *, street: Street | None = None, batch_size: int = 500, al
                 result.skipped += 1
                 continue
             data.external_ref = key
-            with db.session.begin_nested():
-                register_lease(data, confirm_overlap=allow_overlaps)
+            try:
+                with db.session.begin_nested():
+                    register_lease(data, confirm_overlap=allow_overlaps)
+            except IntegrityError:  # another import of the same file registered this row a moment ago
+                if not db.session.scalar(select(Lease.id).where(Lease.street_id == target.id,
+                                                                Lease.external_ref == key)):
+                    raise
+                result.skipped += 1
+                continue
             result.imported += 1
             pending += 1
         except RowError as exc:

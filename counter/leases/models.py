@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from counter.core.db import StreetScoped, UTCDateTime
@@ -32,6 +32,21 @@ LEASE_STATUSES = ("active", "terminated", "cancelled")  # expiry is derived from
 PAYMENT_CYCLES = ("monthly", "quarterly", "half_yearly", "yearly", "other")
 
 
+ADDRESS_KEY_LENGTH = 260
+
+
+def address_key(address: str | None, room: str | None) -> str:
+    """The normalised key of a property without a house code: address and room, NFKC-folded (full-width
+    digits and letters become ASCII), every space removed, letters upper-cased, joined by ``#``.
+    ``福田区 福华路１号`` + ``101室`` and ``福田区福华路1号`` + `` 101室`` are one property."""
+    import unicodedata
+
+    def norm(value: str | None) -> str:
+        return "".join(unicodedata.normalize("NFKC", value or "").split()).upper()
+
+    return f"{norm(address)}#{norm(room)}"[:ADDRESS_KEY_LENGTH]
+
+
 def centi_to_m2(value: int | None) -> Decimal | None:
     return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
 
@@ -46,6 +61,10 @@ class Property(StreetScoped, db.Model):
     __table_args__ = (
         CheckConstraint("floor_area_centi >= 0", name="area_nonnegative"),
         Index("ix_property_street_address", "street_id", "address"),
+        # one property per normalised address + room in a street, for properties without a house code
+        # (those with one are unique by the code); migration 0007
+        Index("ux_property_address_key", "street_id", "address_key", unique=True,
+              postgresql_where=text("house_code IS NULL"), sqlite_where=text("house_code IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +72,7 @@ class Property(StreetScoped, db.Model):
     building_code: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)  # 楼栋代码 (19, or old UUID)
     address: Mapped[str] = mapped_column(String(200), nullable=False)  # 标准地址
     room: Mapped[str | None] = mapped_column(String(40), nullable=True)  # 房号
+    address_key: Mapped[str | None] = mapped_column(String(ADDRESS_KEY_LENGTH), nullable=True)  # address_key()
     floor_area_centi: Mapped[int] = mapped_column(Integer, nullable=False)  # 建筑面积, 0.01 m²
     design_use: Mapped[str] = mapped_column(String(16), nullable=False)  # 设计用途 (a lease-use code)
     has_title: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)  # 有产权证 → 凭证, else 信息

@@ -10,6 +10,16 @@ subleases exist, so it is a confirmation, not a refusal).
 
 Registration is voluntary (the Shenzhen regulation was repealed in 2015): no rule here depends on a
 filing deadline.
+
+Concurrency (the database holds the rules, see :mod:`counter.core.locks` for the lock order):
+- a property is created once per normalised key — its house code, else :func:`address_key` (address +
+  room) within the street: ``INSERT ... ON CONFLICT DO NOTHING`` on the unique indexes, then the row
+  that won is used;
+- registering, renewing or re-dating a lease locks the property's row before looking for overlapping
+  leases, so a second window registering the same property at the same moment meets the same overlap
+  confirmation as one that comes later;
+- amending, terminating and cancelling lock the lease's row and re-read it first: two such changes run
+  one after the other, and the second sees what the first did (a cancelled filing is not amended).
 """
 from __future__ import annotations
 
@@ -29,12 +39,12 @@ from counter.audit.service import record
 from counter.core.masking import mask_id, mask_phone
 from counter.core.scoping import unrestricted
 from counter.core.serials import next_serial
-from counter.core.timeutil import business_today
+from counter.core.timeutil import business_today, utcnow
 from counter.extensions import db
 from counter.leases.idnumbers import ORGANIZATION_ID_TYPES, IdNumberError, check_id_number
 from counter.leases.idnumbers import normalise as normalise_id
 from counter.leases.models import (ID_TYPES, LEASE_USES, PAYMENT_CYCLES, Lease, LeaseEvent, LeaseParty, Party,
-                                   Property)
+                                   Property, address_key)
 from counter.streets.models import Street
 
 MAX_TERM_YEARS = 20  # Civil Code art. 705: a lease term may not exceed twenty years
@@ -251,21 +261,51 @@ def _existing_property(data: LeaseInput) -> Property | None:
     if data.address:
         return db.session.scalar(select(Property).where(
             Property.street_id == data.street_id, Property.house_code.is_(None),
-            Property.address == data.address.strip(), Property.room == ((data.room or "").strip() or None)))
+            Property.address_key == address_key(data.address, data.room)))
     return None
 
 
 def _property_for(data: LeaseInput) -> Property:
+    """The property of a registration, created when new — once: a concurrent registration of the same
+    house code or address + room finds the row the first one inserted (``ON CONFLICT DO NOTHING``).
+    Returns it locked (``FOR UPDATE``) until the transaction ends."""
+    from counter.core.db import dialect_insert
+
     prop = _existing_property(data)
     if prop is None:
-        prop = Property(street_id=data.street_id, house_code=data.house_code, building_code=data.building_code,
-                        address=data.address.strip(), room=(data.room or "").strip() or None,
-                        floor_area_centi=data.floor_area_centi, design_use=data.design_use,
-                        has_title=bool(data.has_title))
-        db.session.add(prop)
-        db.session.flush()
-        record("property.create", obj=prop, summary=prop.house_code or prop.full_address)
+        values = dict(street_id=data.street_id, house_code=data.house_code, building_code=data.building_code,
+                      address=data.address.strip(), room=(data.room or "").strip() or None,
+                      address_key=address_key(data.address, data.room), floor_area_centi=data.floor_area_centi,
+                      design_use=data.design_use, has_title=bool(data.has_title), created_at=utcnow())
+        stmt = dialect_insert(Property).values(**values)
+        if data.house_code:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["house_code"])
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["street_id", "address_key"],
+                                               index_where=Property.house_code.is_(None))
+        new_id = db.session.scalar(stmt.returning(Property.id))
+        if new_id is not None:
+            prop = db.session.get(Property, new_id)
+            record("property.create", obj=prop, summary=prop.house_code or prop.full_address)
+        else:  # another window created it a moment ago
+            prop = _existing_property(data)
+            if prop is None:
+                raise ValidationError(errors={"house_code": [_("This house code belongs to a property of another "
+                                                               "street.")]})
+    if prop.street_id != data.street_id:
+        raise ValidationError(errors={"house_code": [_("This house code belongs to a property of another street.")]})
+    _lock_property(prop.id)
     return prop
+
+
+def _lock_property(property_id: int) -> None:
+    db.session.execute(select(Property.id).where(Property.id == property_id).with_for_update())
+
+
+def _lock_lease(lease: Lease, *, share: bool = False) -> None:
+    """Lock the lease's row and reload it: the checks that follow see the committed state."""
+    db.session.execute(select(Lease.id).where(Lease.id == lease.id).with_for_update(read=share))
+    db.session.refresh(lease)
 
 
 def _party_for(street_id: int, p: PartyInput) -> Party:
@@ -385,7 +425,7 @@ def register_lease(data: LeaseInput, *, confirm_overlap: bool = False, _previous
     errors = validate_input(data)
     if errors:
         raise ValidationError(errors=errors)
-    prop = _property_for(data)
+    prop = _property_for(data)  # locked: overlapping registrations of this property run one after the other
     overlaps = overlapping_leases(prop.id, data.start_date, data.end_date,
                                   exclude=(_previous.id,) if _previous is not None else ())
     overlap_note = None
@@ -451,6 +491,7 @@ def amend_lease(lease: Lease, changes: dict, reason: str, *, confirm_overlap: bo
     errors: dict[str, list[str]] = {}
     if not (reason or "").strip():
         errors["reason"] = [_("Enter the reason.")]
+    _lock_lease(lease)
     if lease.status != "active":
         raise LeaseError(_("Only an active filing can be amended."))
     unknown = set(changes) - set(AMENDABLE)
@@ -464,6 +505,7 @@ def amend_lease(lease: Lease, changes: dict, reason: str, *, confirm_overlap: bo
         raise ValidationError(errors=errors)
     overlap_note = None
     if (merged.start_date, merged.end_date) != (lease.start_date, lease.end_date):
+        _lock_property(lease.property_id)  # as a registration of the property does
         overlaps = _amend_overlaps(lease, merged.start_date, merged.end_date)
         if overlaps:
             if not confirm_overlap:
@@ -496,6 +538,7 @@ def amend_lease(lease: Lease, changes: dict, reason: str, *, confirm_overlap: bo
 def renew_lease(lease: Lease, data: LeaseInput, reason: str, *, confirm_overlap: bool = False) -> Lease:
     """续租: a new filing for the same property, linked to the old one (``previous_lease``)."""
     reason = _require_reason(reason)
+    _lock_lease(lease, share=True)  # not cancelled meanwhile
     if lease.status == "cancelled":
         raise LeaseError(_("A cancelled filing cannot be renewed."))
     data.property_id = lease.property_id
@@ -513,6 +556,7 @@ def terminate_lease(lease: Lease, effective_date: date | None, reason: str) -> L
     errors: dict[str, list[str]] = {}
     if not (reason or "").strip():
         errors["reason"] = [_("Enter the reason.")]
+    _lock_lease(lease)
     if lease.status != "active":
         raise LeaseError(_("Only an active filing can be terminated."))
     if effective_date is None:
@@ -539,6 +583,7 @@ def cancel_filing(lease: Lease, reason: str) -> Lease:
     if has_request_context() and current_user.is_authenticated and not current_user.can("lease.cancel"):
         raise LeaseError(_("Only a supervisor can cancel a filing."))
     reason = _require_reason(reason)
+    _lock_lease(lease)
     if lease.status == "cancelled":
         raise LeaseError(_("This filing is cancelled already."))
     before = snapshot(lease)

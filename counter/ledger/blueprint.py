@@ -251,6 +251,8 @@ def reverse_remittance(remittance_id):
             services.reverse_remittance(original.id, form.reason.data)
         except services.LedgerError as exc:
             form.reason.errors.append(exc.message)
+            if exc.field is None:  # e.g. reversed a moment ago by someone else: the row has no form any more
+                flash(exc.message, "error")
         else:
             flash(_("Remittance %(reference)s reversed.", reference=original.reference), "success")
             return redirect(url_for("ledger.remittances"))

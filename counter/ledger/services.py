@@ -2,7 +2,13 @@
 reconciliation and annual statistics. Flush only, never commit (the request or the CLI commits).
 
 Every figure is computed with SQL aggregates from the append-only journal (``journal_entry``) and the
-lease register; nothing here stores a balance. Aggregates over columns are not filtered by the street
+lease register; nothing here stores a balance.
+
+Concurrency: remittances of a street are recorded one at a time (an advisory lock per street, held until
+the commit), so two finance users cannot both remit a period's outstanding amount; a remittance is
+reversed once (unique ``reverses_id``), a statement stored once (unique street + SHA-256) and an
+unmatched item resolved once (unique statement + line / receipt) — each by ``INSERT ... ON CONFLICT DO
+NOTHING``, the loser is told what happened. Aggregates over columns are not filtered by the street
 scope hook, so each one filters by :func:`counter.core.scoping.current_scope` explicitly
 (:func:`_in_scope`).
 
@@ -36,9 +42,11 @@ from sqlalchemy import distinct, extract, func, or_, select, true
 
 from counter.audit.service import record
 from counter.collection.models import JournalEntry, Receipt
+from counter.core.db import dialect_insert
+from counter.core.locks import advisory_lock
 from counter.core.i18n import locale_code
 from counter.core.scoping import can_see_street, current_scope
-from counter.core.timeutil import business_today
+from counter.core.timeutil import business_today, utcnow
 from counter.extensions import db
 from counter.leases.models import Lease
 from counter.ledger.models import BankLine, BankStatement, ReconciliationResolution, Remittance
@@ -359,6 +367,7 @@ def record_remittance(street_id: int, period_start: date, period_end: date, amou
         raise LedgerError(_("The amount must be more than zero."), "amount")
     if not reference:
         raise LedgerError(_("The reference is required."), "reference")
+    advisory_lock("remittance", street_id)  # one remittance of the street at a time: the outstanding stays true
     pos = position(street_id, (period_start, period_end))
     if amount_fen > pos.outstanding_fen:
         from counter.core.i18n import money
@@ -384,13 +393,15 @@ def reverse_remittance(remittance_id: int, reason: str) -> Remittance:
         raise LedgerError(_("A reason is required."), "reason")
     if original.reverses_id is not None:
         raise LedgerError(_("A reversal cannot be reversed."))
-    if db.session.scalar(select(Remittance.id).where(Remittance.reverses_id == original.id)) is not None:
+    new_id = db.session.scalar(  # reversed once: a reversal committed a moment ago makes this one a no-op
+        dialect_insert(Remittance).values(
+            street_id=original.street_id, period_start=original.period_start, period_end=original.period_end,
+            amount_fen=-original.amount_fen, reference=original.reference, remitted_on=business_today(),
+            note=reason, reverses_id=original.id, created_by_id=_actor_id(), created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["reverses_id"]).returning(Remittance.id))
+    if new_id is None:
         raise LedgerError(_("This remittance has already been reversed."))
-    r = Remittance(street_id=original.street_id, period_start=original.period_start, period_end=original.period_end,
-                   amount_fen=-original.amount_fen, reference=original.reference, remitted_on=business_today(),
-                   note=reason, reverses_id=original.id, created_by_id=_actor_id())
-    db.session.add(r)
-    db.session.flush()
+    r = db.session.get(Remittance, new_id)
     record("ledger.remittance.reverse", obj=r, summary=reason, before=_snapshot(original), after=_snapshot(r))
     return r
 
@@ -415,11 +426,17 @@ def import_bank_statement(street_id: int, file_bytes: bytes, filename: str) -> B
     if existing is not None:
         raise StatementError([_("This file has already been uploaded (statement no. %(id)s).", id=existing)])
     dates = [ln.txn_date for ln in parsed.lines]
-    st = BankStatement(street_id=street_id, filename=(filename or "statement.csv")[:200], encoding=parsed.encoding,
-                       sha256=digest, period_start=min(dates), period_end=max(dates), line_count=len(parsed.lines),
-                       total_fen=sum(ln.amount_fen for ln in parsed.lines), uploaded_by_id=_actor_id())
-    db.session.add(st)
-    db.session.flush()
+    new_id = db.session.scalar(  # stored once, also when the same file is uploaded twice at the same moment
+        dialect_insert(BankStatement).values(
+            street_id=street_id, filename=(filename or "statement.csv")[:200], encoding=parsed.encoding,
+            sha256=digest, period_start=min(dates), period_end=max(dates), line_count=len(parsed.lines),
+            total_fen=sum(ln.amount_fen for ln in parsed.lines), uploaded_by_id=_actor_id(), uploaded_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["street_id", "sha256"]).returning(BankStatement.id))
+    if new_id is None:
+        existing = db.session.scalar(select(BankStatement.id).where(BankStatement.street_id == street_id,
+                                                                    BankStatement.sha256 == digest))
+        raise StatementError([_("This file has already been uploaded (statement no. %(id)s).", id=existing)])
+    st = db.session.get(BankStatement, new_id)
     db.session.add_all([BankLine(street_id=street_id, statement_id=st.id, line_no=ln.line_no, txn_date=ln.txn_date,
                                  amount_fen=ln.amount_fen, reference=ln.reference, counterparty=ln.counterparty,
                                  description=ln.description) for ln in parsed.lines])
@@ -576,13 +593,17 @@ def resolve_item(item: UnmatchedItem, note: str) -> ReconciliationResolution:
         raise LedgerError(_("This item is no longer unmatched."))
     if current.resolution is not None:
         raise LedgerError(_("This item has already been resolved."))
-    res = ReconciliationResolution(
-        street_id=statement.street_id, statement_id=statement.id,
-        bank_line_id=item.target_id if item.kind == "bank_line" else None,
-        receipt_id=item.target_id if item.kind == "receipt" else None,
-        note=note, resolved_by_id=_actor_id())
-    db.session.add(res)
-    db.session.flush()
+    target = ["statement_id", "bank_line_id" if item.kind == "bank_line" else "receipt_id"]
+    new_id = db.session.scalar(  # resolved once, also by two finance users at the same moment
+        dialect_insert(ReconciliationResolution).values(
+            street_id=statement.street_id, statement_id=statement.id,
+            bank_line_id=item.target_id if item.kind == "bank_line" else None,
+            receipt_id=item.target_id if item.kind == "receipt" else None,
+            note=note, resolved_by_id=_actor_id(), resolved_at=utcnow())
+        .on_conflict_do_nothing(index_elements=target).returning(ReconciliationResolution.id))
+    if new_id is None:
+        raise LedgerError(_("This item has already been resolved."))
+    res = db.session.get(ReconciliationResolution, new_id)
     obj = current.obj
     record("ledger.reconcile.resolve", obj=res, summary=note,
            after={"statement_id": statement.id, "kind": item.kind, "target_id": item.target_id, "note": note,

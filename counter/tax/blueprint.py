@@ -92,6 +92,9 @@ def edit_version(vid):
     elif form.validate_on_submit():
         try:
             services.update_draft(v, form.text.data, note=form.note.data)
+        except services.VersionFrozen:  # activated or discarded by another administrator a moment ago
+            flash(_("Only a draft can be changed. Create a new version instead."), "error")
+            return redirect(url_for("tax.schedules"))
         except services.ScheduleTextError as exc:
             form.text.errors.extend(_schedule_errors(exc))
         else:
@@ -130,6 +133,9 @@ def activate(vid):
         return redirect(url_for("tax.version", vid=v.id))
     try:
         old = services.activate_version(v)
+    except services.VersionFrozen:  # activated (or discarded) by another administrator a moment ago
+        flash(_("Only a draft can be activated."), "error")
+        return redirect(url_for("tax.version", vid=v.id))
     except services.ScheduleTextError as exc:  # a draft stored before a rule was tightened
         for message in _schedule_errors(exc):
             flash(message, "error")
@@ -152,7 +158,11 @@ def delete(vid):
         flash(_("Only a draft can be discarded."), "error")
         return redirect(url_for("tax.version", vid=v.id))
     label = v.label
-    services.delete_draft(v)
+    try:
+        services.delete_draft(v)
+    except services.VersionFrozen:  # activated or discarded by another administrator a moment ago
+        flash(_("Only a draft can be discarded."), "error")
+        return redirect(url_for("tax.schedules"))
     flash(_("Draft %(label)s discarded.", label=label), "success")
     return redirect(url_for("tax.schedules"))
 

@@ -37,6 +37,7 @@ from sqlalchemy import func, select
 import fees
 from counter.audit.service import record as audit
 from counter.config import is_production
+from counter.core.locks import advisory_lock
 from counter.core.timeutil import business_today, office_tz, utcnow
 from counter.extensions import db
 from counter.tax.models import AssessmentRecord, GuidanceRent, RateScheduleVersion
@@ -270,6 +271,18 @@ def parse_schedule_text(text: str) -> dict:
     return d
 
 
+def _lock_schedule(v: RateScheduleVersion) -> None:
+    """Serialise the changes of one schedule id and re-read the version (another administrator may have
+    activated or discarded it a moment ago)."""
+    from sqlalchemy.exc import InvalidRequestError
+
+    advisory_lock("schedule", v.schedule_id)
+    try:
+        db.session.refresh(v)
+    except InvalidRequestError:
+        raise VersionFrozen(f"{v.label} no longer exists: it was discarded") from None
+
+
 def _next_version(schedule_id: str) -> int:
     cur = db.session.scalar(select(func.max(RateScheduleVersion.version))
                             .where(RateScheduleVersion.schedule_id == schedule_id))
@@ -311,6 +324,7 @@ def create_version(text: str, based_on: RateScheduleVersion | None = None, note:
     d = parse_schedule_text(text)
     sid = d.get("id")
     if isinstance(sid, str) and sid:
+        advisory_lock("schedule", sid)  # two administrators creating a version get numbers n and n + 1
         d["version"] = _next_version(sid)
     sched = _validated(d)
     user_id, username = _actor()
@@ -328,6 +342,7 @@ def create_version(text: str, based_on: RateScheduleVersion | None = None, note:
 def update_draft(v: RateScheduleVersion, text: str, note: str | None = None) -> RateScheduleVersion:
     """Change a draft. Active and retired versions are frozen (:class:`VersionFrozen`; the database
     refuses it too). The schedule id and version of a draft cannot change."""
+    _lock_schedule(v)
     if v.status != "draft":
         raise VersionFrozen(f"{v.label} is {v.status}: only drafts can change; create a new version")
     d = parse_schedule_text(text)
@@ -347,7 +362,10 @@ def update_draft(v: RateScheduleVersion, text: str, note: str | None = None) -> 
 
 def activate_version(v: RateScheduleVersion) -> RateScheduleVersion | None:
     """Activate a draft; the active version of the same schedule id (if any) is retired (never
-    overwritten). Returns the retired version."""
+    overwritten). Returns the retired version. The schedule id's changes run one at a time and the
+    draft is re-read first: a second activation of the same draft, or of another draft of the same
+    schedule at the same moment, finds the state the first one left."""
+    _lock_schedule(v)
     if v.status != "draft":
         raise VersionFrozen(f"{v.label} is {v.status}: only a draft can be activated")
     _validated(dict(v.data))
@@ -371,6 +389,7 @@ def activate_version(v: RateScheduleVersion) -> RateScheduleVersion | None:
 
 
 def delete_draft(v: RateScheduleVersion) -> None:
+    _lock_schedule(v)
     if v.status != "draft":
         raise VersionFrozen(f"{v.label} is {v.status}: only drafts can be deleted")
     audit("tax.schedule.delete", obj=v, summary=f"{v.label} (draft) discarded", before=_snap(v))

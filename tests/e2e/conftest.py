@@ -4,8 +4,9 @@ through Playwright (its own browser download does not work here).
 - ``live_server`` (session, one per backend): a fresh database — an SQLite file in a temporary folder;
   with ``TEST_DATABASE_URL`` set, also PostgreSQL (a database of its own: the URL's name + ``_e2e``,
   created when missing, its ``public`` schema dropped and re-created) — migrated with
-  ``counter db upgrade`` and loaded with ``counter seed-demo``, then served by gunicorn until the end
-  of the session.
+  ``counter db upgrade`` and loaded with ``counter seed-demo`` (as the owner), then served by gunicorn
+  until the end of the session; on PostgreSQL the server connects as the app role
+  (``counter db grant-app-role``), as in production.
 - ``browser`` (session): headless Chromium with the flags this machine needs.
 - ``new_page(user=None, locale="zh-CN")``: a fresh context (own cookies) and page, logged in as ``user``.
 - ``shots``: saves screenshots under ``test-artifacts/e2e/<backend>/``.
@@ -169,11 +170,16 @@ def _prepare_database(backend: str, workdir: Path, test_pg_url: str | None) -> t
            # this tree first: an editable install made before fees/ had an __init__.py maps it as a namespace
            "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     env.pop("FLASK_APP", None)
-    for args in (["db", "upgrade"], ["seed-demo"]):
+    steps = [["db", "upgrade"], ["seed-demo"]] + ([["db", "grant-app-role"]] if backend == "postgresql" else [])
+    for args in steps:
         done = subprocess.run(_counter_command() + args, cwd=PROJECT_ROOT, env=env, capture_output=True,
                               text=True, timeout=300)
         if done.returncode != 0:
             raise RuntimeError(f"[{backend}] counter {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    if backend == "postgresql":  # the server runs as the app role: least privilege, as in production
+        from counter.core.privileges import app_url
+
+        env = {**env, "DATABASE_URL": app_url(database_url, "counter_app")}
     return database_url, env
 
 

@@ -18,11 +18,11 @@ class Probe(StreetScoped, db.Model):
     label = db.Column(String(20))
 
 
-def test_scope_hook_applies_to_get_and_select(app, streets):
+def test_scope_hook_applies_to_get_and_select(app, streets, owner_table):
     """The hook proves isolation on any StreetScoped model: select, get() and empty scopes."""
     a, b = streets[0].id, streets[1].id
     db.session.commit()
-    Probe.__table__.create(db.engine)
+    owner_table(Probe.__table__)
     try:
         db.session.add_all([Probe(id=1, street_id=a, label="a"), Probe(id=2, street_id=b, label="b")])
         db.session.commit()
@@ -40,7 +40,6 @@ def test_scope_hook_applies_to_get_and_select(app, streets):
             assert len(db.session.scalars(select(Probe)).all()) == 2
     finally:
         db.session.rollback()
-        Probe.__table__.drop(db.engine)
 
 
 def test_serial_numbers_start_at_one_and_are_per_street_and_year(app, streets):
@@ -53,7 +52,7 @@ def test_serial_numbers_start_at_one_and_are_per_street_and_year(app, streets):
     assert next_serial("lease", a, 2026) == 1  # a rolled-back number is given back: no gap
 
 
-def test_scope_boundary_orm_columns_filtered_core_table_and_connection_not(app, streets):
+def test_scope_boundary_orm_columns_filtered_core_table_and_connection_not(app, streets, owner_table):
     """Pins where the hook stops (SQLAlchemy 2): ORM column selects, aggregates and subqueries of a
     StreetScoped class are filtered; Core selects of its Table and statements run on
     ``session.connection()`` are not — such code must filter by ``current_scope()`` itself."""
@@ -61,7 +60,7 @@ def test_scope_boundary_orm_columns_filtered_core_table_and_connection_not(app, 
 
     a, b = streets[0].id, streets[1].id
     db.session.commit()
-    Probe.__table__.create(db.engine)
+    owner_table(Probe.__table__)
     try:
         db.session.add_all([Probe(id=1, street_id=a, label="a"), Probe(id=2, street_id=b, label="b")])
         db.session.commit()
@@ -76,4 +75,3 @@ def test_scope_boundary_orm_columns_filtered_core_table_and_connection_not(app, 
             assert len(db.session.connection().execute(select(Probe.label)).all()) == 2
     finally:
         db.session.rollback()
-        Probe.__table__.drop(db.engine)

@@ -24,10 +24,10 @@ class IssuedNumber(db.Model):
 
 
 @pytest.mark.parametrize("kind", ["document", "receipt"])
-def test_numbers_are_gap_free_with_rollbacks(app, pg_only, streets, kind):
+def test_numbers_are_gap_free_with_rollbacks(app, pg_only, streets, kind, owner_table):
     street_id = streets[0].id
     db.session.commit()
-    IssuedNumber.__table__.create(db.engine)
+    owner_table(IssuedNumber.__table__)
     errors, barrier = [], threading.Barrier(WORKERS)
 
     def worker(w: int):
@@ -57,4 +57,3 @@ def test_numbers_are_gap_free_with_rollbacks(app, pg_only, streets, kind):
         assert values == list(range(1, committed + 1))  # unique, consecutive, no gap left by rollbacks
     finally:
         db.session.rollback()
-        IssuedNumber.__table__.drop(db.engine)
