@@ -144,7 +144,7 @@ def test_migration_0007_on_existing_data(old_app):
     from counter.leases.models import Lease
     from counter.reference import ensure_reference_data
 
-    ensure_reference_data()  # the shipped rate schedules (their audit entries are chained as usual)
+    ensure_reference_data(samples=True)  # the shipped rate schedules (their audit entries are chained as usual)
     db.session.commit()
     svc.collect(db.session.get(Lease, data["lease"]), "2024-04", "2024-04", "cash", None, "new-1",
                 clerk=db.session.get(User, data["clerk"]), business_date=date(2026, 3, 3))

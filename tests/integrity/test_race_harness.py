@@ -41,7 +41,7 @@ REFUSALS = {"day closed": "已日结，不能再入账", "paid already": "已缴
             "more than outstanding": "超过该所属期的未解缴金额", "not closed": "该营业日未日结",
             "signed or reopened": "只有已日结的营业日才能签字", "already signed": "该日结已签字",
             "variance note": "现金差异须先填写说明", "own close": "本人的日结须由另一位主管签字",
-            "note too late": "说明不能再修改"}
+            "note too late": "说明不能再修改", "closed already": "该营业日已日结。"}
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="the race harness runs on PostgreSQL only")
 
@@ -68,7 +68,7 @@ def _prepare(owner_url: str, workdir: Path) -> dict:
         from tests.integrity.racelib import make_lease
 
         upgrade()
-        ensure_reference_data()
+        ensure_reference_data(samples=True)
         db.session.commit()
         street = db.session.scalars(select(Street).order_by(Street.code)).first()
         people = {}

@@ -15,11 +15,12 @@ from counter.tax import services
 from counter.tax.models import GuidanceRent, RateScheduleVersion
 
 
-def _empty_tax_reference(app, backend):
+def _empty_tax_reference(db_owner, backend):
     """Remove the shipped rate schedules and guidance rents the test database starts with (the freeze
-    trigger refuses to delete active versions: it is switched off for this clean-up only)."""
+    trigger refuses to delete active versions: it is switched off for this clean-up only, as the owner —
+    the app's role may not)."""
     db.session.commit()
-    with db.engine.begin() as conn:
+    with db_owner.begin() as conn:
         if backend == "postgresql":
             conn.execute(text("SET LOCAL session_replication_role = replica"))
             conn.execute(text("DELETE FROM rate_schedule_version"))
@@ -38,10 +39,10 @@ def _counts():
             db.session.scalar(select(func.count()).select_from(GuidanceRent)))
 
 
-def test_load_reference_loads_no_samples_unless_asked(app, backend):
+def test_load_reference_loads_no_samples_unless_asked(app, backend, db_owner):
     from counter.cli import load_reference_command
 
-    _empty_tax_reference(app, backend)
+    _empty_tax_reference(db_owner, backend)
     runner = app.test_cli_runner()
     result = runner.invoke(load_reference_command, [])
     assert result.exit_code == 0, result.output
@@ -57,10 +58,10 @@ def test_load_reference_loads_no_samples_unless_asked(app, backend):
     assert all(g.provenance == "sample" and g.legal_source for g in db.session.scalars(select(GuidanceRent)))
 
 
-def test_seed_demo_loads_the_samples(app, backend):
+def test_seed_demo_loads_the_samples(app, backend, db_owner):
     from counter.demo import seed_demo
 
-    _empty_tax_reference(app, backend)
+    _empty_tax_reference(db_owner, backend)
     seed_demo()
     db.session.commit()
     assert _counts()[0] == len(fees.load_shipped_schedules())
