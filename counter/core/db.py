@@ -40,3 +40,18 @@ class StreetScoped:
 
 def created_at_column() -> Mapped[datetime]:
     return mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+def upsert(model):
+    """``INSERT`` of the session's database dialect, with ``on_conflict_do_update`` (PostgreSQL and SQLite
+    share that API): the atomic increment of counters (rate limits, verification counts)."""
+    from counter.extensions import db
+
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the two databases we ship
+        raise NotImplementedError(dialect)
+    return insert(model)

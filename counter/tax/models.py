@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (BigInteger, JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -113,7 +113,7 @@ class AssessmentRecord(StreetScoped, db.Model):
     last_month: Mapped[str] = mapped_column(String(7), nullable=False)
     facts: Mapped[dict] = mapped_column(JSON, nullable=False)  # fees.LeaseFacts.to_dict()
     result: Mapped[dict] = mapped_column(JSON, nullable=False)  # fees.Assessment.to_dict()
-    total_fen: Mapped[int] = mapped_column(Integer, nullable=False)
+    total_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     schedules: Mapped[list] = mapped_column(JSON, nullable=False)  # [{"id", "version", "version_row_id"}]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     created_by: Mapped[str] = mapped_column(String(64), nullable=False, default="system")
