@@ -63,16 +63,22 @@ def check(app, *, env_secret: str | None, cli: bool = False) -> None:
     """Raise :class:`ProductionConfigError` when a production app must not start (CLI: warn on demo data)."""
     if not is_production(app.config):
         return
+    from counter.extensions import db
+
     problems = []
     secret = secret_key_problem(app.config, env_secret)
     if secret:
         problems.append(secret)
     with app.app_context():
-        demo = demo_problems()
-    if demo and cli:
-        for p in demo:
-            print(f"WARNING (production): {p}", file=sys.stderr)
-    else:
-        problems.extend(demo)
-    if problems:
-        raise ProductionConfigError(problems)
+        try:
+            demo = demo_problems()
+        finally:
+            db.session.remove()
+        if demo and cli:
+            for p in demo:
+                print(f"WARNING (production): {p}", file=sys.stderr)
+        else:
+            problems.extend(demo)
+        if problems:
+            db.engine.dispose()  # the app is not going to serve: close its connections
+            raise ProductionConfigError(problems)

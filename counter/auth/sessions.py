@@ -61,6 +61,8 @@ def load_user(alt_id: str):
 
 def start(user) -> None:
     """Log ``user`` in on this browser: a fresh session (no fixation) with the session token."""
+    if not user.session_token:  # a row written outside the ORM (bulk generator) gets its token now
+        user.rotate_session_token()
     session.clear()
     login_user(user)
     session.permanent = True  # the cookie carries an expiry; the server checks the timestamps anyway

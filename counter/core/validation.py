@@ -19,7 +19,7 @@ a ``ValueError`` whose message is in the user's language:
 
 WTForms pieces: :class:`CounterForm` (the base class of every form of the app: it refuses forbidden
 characters in every text field, nested rows included), :class:`MoneyField`, :class:`AreaField`,
-:class:`BoundedDateField` and :class:`MonthField`.
+:class:`BoundedDateField` and :class:`WholeNumberField`.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, IntegerField, StringField
+from wtforms import DateField, Field, IntegerField
 from wtforms.widgets import TextInput
 
 from counter.core.bounds import (AREA_MAX_M2, AREA_PLACES, DATE_MIN, FUTURE_YEARS_MAX, MONEY_PLACES,
@@ -324,6 +324,8 @@ class CounterForm(FlaskForm):
         for field in _walk_fields(self):
             if field.type not in TEXT_FIELD_TYPES and not getattr(field, "check_text", False):
                 continue
+            if field.errors:  # refused already (a parser's or a validator's message says why)
+                continue
             for raw in field.raw_data or ():
                 if not isinstance(raw, str):
                     continue
@@ -336,25 +338,16 @@ class CounterForm(FlaskForm):
         return ok
 
 
-class _ParsedField(Field):
-    """A text input whose value is parsed by ``self.parse`` (raising InvalidInput); what was typed is kept."""
+class _Parses:
+    """A field whose text is parsed by ``self.parse`` (raising InvalidInput, shown as the field's error);
+    an empty input is None; what was typed is shown again."""
 
-    widget = TextInput()
     check_text = True
 
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.format(self.data) if self.data is not None else ""
-
-    def format(self, value) -> str:
-        return str(value)
-
     def process_formdata(self, valuelist):
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
         self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
         try:
             self.data = self.parse(valuelist[0])
         except InvalidInput as exc:
@@ -364,12 +357,24 @@ class _ParsedField(Field):
         raise NotImplementedError
 
 
-class MoneyField(_ParsedField):
+class _DecimalField(_Parses, Field):
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format(Decimal(self.data).quantize(Decimal("0.01")), "f") if self.data is not None else ""
+
+
+class MoneyField(_DecimalField):
     """Yuan -> Decimal (two places) with :func:`parse_money`; ``.fen`` is the integer fen (or None)."""
 
     def __init__(self, label=None, validators=None, *, max_value: Decimal = MONTHLY_RENT_MAX, positive=False,
                  **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(label, validators, **kwargs)
         self.max_value = max_value
         self.positive = positive
@@ -377,86 +382,45 @@ class MoneyField(_ParsedField):
     def parse(self, text):
         return parse_money(text, max_value=self.max_value, positive=self.positive)
 
-    def format(self, value) -> str:
-        return format(Decimal(value).quantize(Decimal("0.01")), "f")
-
     @property
     def fen(self) -> int | None:
         return to_hundredths(self.data)
 
 
-class AreaField(_ParsedField):
+class AreaField(_DecimalField):
     """m² -> Decimal (two places) with :func:`parse_area`."""
 
     def __init__(self, label=None, validators=None, *, positive=False, **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
         super().__init__(label, validators, **kwargs)
         self.positive = positive
 
     def parse(self, text):
         return parse_area(text, positive=self.positive)
 
-    def format(self, value) -> str:
-        return format(Decimal(value).quantize(Decimal("0.01")), "f")
 
-
-class BoundedDateField(DateField):
+class BoundedDateField(_Parses, DateField):
     """An ISO date inside DATE_MIN .. business date + FUTURE_YEARS_MAX (+ ``extra_years``) years."""
-
-    check_text = True
 
     def __init__(self, label=None, validators=None, *, extra_years: int = 0, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.extra_years = extra_years
 
-    def process_formdata(self, valuelist):
-        if not valuelist or not " ".join(valuelist).strip():
-            self.data = None
-            return
-        self.data = None
-        try:
-            self.data = parse_date(valuelist[0], latest=latest_date(extra_years=self.extra_years))
-        except InvalidInput as exc:
-            raise ValueError(str(exc)) from None
+    def parse(self, text):
+        return parse_date(text, latest=latest_date(extra_years=self.extra_years))
 
 
-class WholeNumberField(IntegerField):
+class WholeNumberField(_Parses, IntegerField):
     """An integer of at most nine digits (ASCII or full-width): huge numbers are a field error, never an
     overflow in a validator or the database driver."""
 
-    check_text = True
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        self.data = None
-        text = str(valuelist[0]).strip().translate(_FULLWIDTH)
+    def parse(self, text):
+        text = str(text).strip().translate(_FULLWIDTH)
         if not re.fullmatch(r"[+-]?[0-9]{1,9}", text, re.ASCII):
-            raise ValueError(str(_l("Enter a whole number.")))
-        self.data = int(text)
-
-
-class MonthField(StringField):
-    """``YYYY-MM`` (normalised) inside the date window plus a lease term."""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not str(valuelist[0]).strip():
-            self.data = None
-            return
-        self.data = None
-        try:
-            self.data = parse_month(valuelist[0])
-        except InvalidInput as exc:
-            raise ValueError(str(exc)) from None
-
-    def _value(self):
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data or ""
+            raise InvalidInput(_l("Enter a whole number."))
+        return int(text)
 
 
 __all__ = ["AMOUNT_MAX", "InvalidInput", "forbidden_character", "check_characters", "clean_text", "parse_money",
            "parse_area", "to_hundredths", "parse_id", "clamp_page", "add_years", "latest_date", "check_date",
            "parse_date", "parse_month", "term_limit", "check_term", "escape_like", "contains", "startswith",
-           "CounterForm", "MoneyField", "AreaField", "BoundedDateField", "MonthField", "WholeNumberField"]
+           "CounterForm", "MoneyField", "AreaField", "BoundedDateField", "WholeNumberField"]

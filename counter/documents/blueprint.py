@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from counter.core.access import get_or_404, require
-from counter.core.pagination import paginate
+from counter.core.pagination import Page, paginate
 from counter.core.timeutil import business_today
 from counter.core.validation import parse_id
 from counter.documents import labels, services
@@ -56,9 +56,11 @@ def _apply(form, exc: DocumentError) -> None:
 def register():
     form = RegisterFilterForm(request.args)
     valid = form.validate() if request.args else True
-    stmt = services.register_query(form.kind.data or None, form.date_from.data if valid else None,
-                                   form.date_to.data if valid else None)
-    page = paginate(stmt, request.args.get("page"), per_page=25)
+    if valid:
+        stmt = services.register_query(form.kind.data or None, form.date_from.data, form.date_to.data)
+        page = paginate(stmt, request.args.get("page"), per_page=25)
+    else:  # a refused filter is shown with its error; nothing is searched with it
+        page = Page([], 1, 25, 0)
     ids = [d.id for d in page.items]
     return render_template("documents/register.html", form=form, page=page,
                            checks=services.verification_counts(ids), reprints=services.reprint_counts(ids),

@@ -77,7 +77,7 @@ def build_world(users, streets) -> World:
         receipt = collection.collect(lease, first, first, "transfer", "POS-0001", uuid.uuid4().hex,
                                      clerk=users["clerk_a"])
         db.session.flush()
-        day_close = collection.close_day(users["supervisor_a"], business_today(), 0)
+        day_close = collection.close_day(users["supervisor_a"], business_today(), 100)  # a variance: the note form
         document = documents.print_certificate(lease).document
         remittance = None
         try:
@@ -86,8 +86,9 @@ def build_world(users, streets) -> World:
         except ledger.LedgerError:
             pass
         statement = None
-        csv_text = ("交易日期,金额,交易参考号,对方户名,摘要\n"
-                    f"{business_today().isoformat()},{receipt.total_fen / 100:.2f},POS-0001,王建国,代征税款\n")
+        csv_text = ("交易日期,金额,交易参考号,对方户名,摘要\n"  # one line matches the receipt, one is unknown
+                    f"{business_today().isoformat()},{receipt.total_fen // 100}.{receipt.total_fen % 100:02d},POS-0001,王建国,代征税款\n"
+                    f"{business_today().isoformat()},12.34,UNKNOWN-9,某公司,不明来款\n")
         try:
             statement = ledger.import_bank_statement(street.id, csv_text.encode("utf-8"), "bank.csv")
         except Exception:  # noqa: BLE001 - the world works without a statement

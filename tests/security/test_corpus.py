@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 from werkzeug.datastructures import ImmutableMultiDict
 
 import pytest
-from corpus import CORPUS, NUMERIC, REPORTED
+from corpus import CORPUS, DATEISH, MONEYISH, REPORTED
 from formscan import Form, link_params, scan
 from security_testlib import build_world, enc, row_counts, urlencode
 
@@ -62,8 +62,11 @@ class RecordingMultiDict(ImmutableMultiDict):
 ROLES = ("anonymous", "clerk_a", "supervisor_a", "finance_a", "admin")
 # POSTs whose refusal writes on purpose: a failed login is audited and counted (throttling).
 ALLOWED_GROWTH = {"auth.login": {"audit_entry", "rate_counter"}}
-# base values that look like money, an area or a date: the fields that get the numeric mutations
-NUMERIC_LOOKING = re.compile(r"^\d{1,9}(\.\d{1,2})?$|^\d{4}-\d{2}(-\d{2})?$")
+# base values that look like money or an area, or like a date or month: the fields that get the mutations
+MONEY_LOOKING = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
+DATE_LOOKING = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+# forms sharing the registration's fields: only the fields that reach the amounts and the term
+MUTATE_ONLY = {"leases.amend": {"monthly_rent", "end_date"}, "leases.renew": {"monthly_rent", "end_date"}}
 STUB_PDF = b"%PDF-1.4\n% corpus stub\n%%EOF\n"
 
 
@@ -218,13 +221,21 @@ class CorpusRun:
                                            READ_KEYS, role)
         reached = {t.endpoint for t in self.post_targets.values()}
         self.unreached_post = sorted(post_only - reached)
+        # one query target per view (export.csv and export.xlsx are one view): names and roles merged
+        merged: dict[str, FormTarget] = {}
+        for t in self.get_targets.values():
+            first = merged.setdefault(t.endpoint, t)
+            if first is not t:
+                self.add_names(first, t.names, None)
+                first.roles.extend(r for r in t.roles if r not in first.roles)
+        self.get_targets = {t.path: t for t in merged.values()}
 
     @staticmethod
     def add_names(target: FormTarget, names, role):
         for name in sorted(names):
             if name not in target.names and name != "csrf_token":
                 target.names.append(name)
-        if names and role not in target.roles:
+        if names and role is not None and role not in target.roles:
             target.roles.append(role)
 
     def get_target(self, path, endpoint) -> FormTarget:
@@ -243,7 +254,7 @@ class CorpusRun:
         names = form.names()
         if not names:
             return  # an action button (CSRF token only): no input to fuzz
-        key = (endpoint, form.path, tuple(names))
+        key = (endpoint, tuple(names))  # one per view: /receipt/1/void and /receipt/1/refund are one form
         t = self.post_targets.setdefault(key, FormTarget("POST", endpoint, form.path, form, names))
         if role not in t.roles:
             t.roles.append(role)
@@ -281,10 +292,14 @@ class CorpusRun:
     def mutations(self, t: FormTarget, valid_base: dict | None):
         role = t.roles[0]
         base = {**(t.form.base() if t.form else {}), **(valid_base or {})}
-        fields = [name for name in t.names if NUMERIC_LOOKING.match(base.get(name) or "")]
+        only = MUTATE_ONLY.get(t.endpoint)
         query = urlsplit(t.form.action).query if t.form is not None else ""
-        for name in fields:
-            for value in NUMERIC:
+        for name in t.names:
+            if only is not None and name not in only:
+                continue
+            current = base.get(name) or ""
+            values = MONEYISH if MONEY_LOOKING.match(current) else DATEISH if DATE_LOOKING.match(current) else ()
+            for value in values:
                 data = {**base, name: value}
                 if "idempotency_key" in data:
                     data["idempotency_key"] = uuid.uuid4().hex
@@ -295,8 +310,15 @@ class CorpusRun:
         from counter.extensions import db
         from counter.leases.models import Lease
 
-        leases = db.session.scalars(db.select(Lease).where(Lease.id.not_in(known_ids))).all()
+        leases = db.session.scalars(db.select(Lease).where(Lease.id.not_in(known_ids)).order_by(Lease.id)).all()
         db.session.commit()
+        chosen = {}  # one lease per accepted rent, and the longest term
+        for lease in leases:
+            chosen.setdefault(lease.monthly_rent_fen, lease)
+        if leases:
+            longest = max(leases, key=lambda x: x.end_date - x.start_date)
+            chosen[("term", longest.id)] = longest
+        leases = list(chosen.values())
         for lease in leases:
             path = f"/collection/lease/{lease.id}"
             pairs = [("first", lease.start_date.strftime("%Y-%m")), ("last", lease.end_date.strftime("%Y-%m"))]
@@ -396,7 +418,7 @@ def test_hostile_corpus(corpus_app, users, streets, login, capsys):
 
     known = [i for (i,) in db.session.execute(db.select(Lease.id))]
     db.session.commit()
-    for t in posts + gets:
+    for t in posts + gets:  # the known crashers: numbers and dates of valid forms, one field at a time
         if (t.endpoint in bases or t.endpoint == "collection.collect_lease") and t.roles:
             run.mutations(t, bases.get(t.endpoint))
     accepted = run.collect_accepted_leases(known)
