@@ -144,7 +144,7 @@ def parse_money(value, *, max_value: Decimal = MONTHLY_RENT_MAX, positive: bool 
     for a minus sign (default: "The amount cannot be negative.")."""
     from counter.core.i18n import money
 
-    amount = _plain_decimal(value, places=MONEY_PLACES, too_many_places=_l("At most two decimal places (fen)."),
+    amount = _plain_decimal(value, places=MONEY_PLACES, too_many_places=_l("At most two decimal places."),
                             negative=negative or _l("The amount cannot be negative."))
     if amount > max_value:
         raise InvalidInput(_l("At most %(max)s.", max=money(int(max_value * 100))))

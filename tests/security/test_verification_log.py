@@ -12,9 +12,8 @@ from counter.extensions import db
 
 
 def _document(streets, users):
-    from security_testlib import make_lease
-
     import counter.documents.services as documents
+    from security_testlib import make_lease
 
     lease = make_lease(streets[0].id)
     db.session.flush()
@@ -46,9 +45,7 @@ def test_many_checks_make_one_row_per_day(app, streets, users, monkeypatch):
     assert sorted((r.day, r.checks) for r in db.session.scalars(select(VerificationCount))) == \
         [(tomorrow - timedelta(days=1), 40), (tomorrow, 1)]
     assert services.verification_counts([doc.id]) == {doc.id: 41}
-    page = app.test_client()
     assert db.session.scalar(select(func.count()).select_from(VerificationCount)) == 2
-    del page
 
 
 def test_migration_counts_the_old_rows(app, backend, tmp_path):
