@@ -107,7 +107,8 @@ def row_counts() -> dict[str, int]:
 
     from counter.extensions import db
 
-    names = sorted(n for n in inspect(db.engine).get_table_names() if n != "alembic_version")
+    # through the session's own connection: a second connection would wait for SQLite's write lock
+    names = sorted(n for n in inspect(db.session.connection()).get_table_names() if n != "alembic_version")
     sql = "SELECT " + ", ".join(f'(SELECT count(*) FROM "{n}")' for n in names)
     row = db.session.execute(text(sql)).one()
     db.session.commit()

@@ -8,10 +8,11 @@ from the pages' GET forms, links and redirects. A new form is covered without ed
 - Latin square: a form with fields f_0..f_{m-1} gets N requests (N = the corpus size); in request k
   field j carries value (j + k) mod N, so every value passes through every field once. Request k is
   sent by role k mod R of the R roles that were shown the form.
-- Single-field mutations: every numeric- or date-looking field of a valid base form (the page's own
-  values, or a known valid filing for the registration form) gets every numeric and date value of
-  the corpus, one at a time; every lease accepted that way is then opened for collection over its
-  whole term and collected (the crash of issue 12: an accepted rent that overflowed an assessment).
+- Single-field mutations for the known crashers: every money-looking field of a valid base form (the
+  page's own values, or a known valid filing for the registration form) gets the corpus's numbers, every
+  date-looking field its dates, one field at a time; a lease accepted that way (one per accepted rent,
+  and the longest term) is then opened for collection over its whole term and collected (the crash of
+  issue 12: an accepted rent whose assessment overflowed its column).
 - Every answer must be below 500. After every refused POST (status >= 400) the row counts of all tables
   must be unchanged (the login form may add its audit entry and throttle counter: that is its job).
 
@@ -28,9 +29,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
 from werkzeug.datastructures import ImmutableMultiDict
 
-import pytest
 from corpus import CORPUS, DATEISH, MONEYISH, REPORTED
 from formscan import Form, link_params, scan
 from security_testlib import build_world, enc, row_counts, urlencode
