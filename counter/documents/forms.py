@@ -56,6 +56,7 @@ class BatchSearchForm(_GetForm):
 
 
 class LedgerReportForm(CounterForm):
-    year = WholeNumberField(_l("Year"), validators=[DataRequired(message=_l("Enter the year.")), NumberRange(2000, 2100)])
+    year = WholeNumberField(_l("Year"), validators=[DataRequired(message=_l("Enter the year.")),
+                                                    NumberRange(2000, 2100)])
     month = SelectField(_l("Month"), coerce=int, choices=[(m, str(m)) for m in range(1, 13)])
     street = SelectField(_l("Street"), coerce=parse_id, validators=[Optional()])

@@ -50,8 +50,8 @@ class World:
     receipt: object
     day_close: object
     document: object
-    remittance: object | None
-    statement: object | None
+    remittance: object
+    statement: object
     draft: object
     assessment_id: int | None
 
@@ -79,20 +79,12 @@ def build_world(users, streets) -> World:
         db.session.flush()
         day_close = collection.close_day(users["supervisor_a"], business_today(), 100)  # a variance: the note form
         document = documents.print_certificate(lease).document
-        remittance = None
-        try:
-            remittance = ledger.record_remittance(street.id, receipt.business_date, receipt.business_date,
-                                                  receipt.total_fen, "TREASURY-1", business_today())
-        except ledger.LedgerError:
-            pass
-        statement = None
+        remittance = ledger.record_remittance(street.id, receipt.business_date, receipt.business_date,
+                                              receipt.total_fen, "TREASURY-1", business_today())
+        day, yuan = business_today().isoformat(), f"{receipt.total_fen // 100}.{receipt.total_fen % 100:02d}"
         csv_text = ("交易日期,金额,交易参考号,对方户名,摘要\n"  # one line matches the receipt, one is unknown
-                    f"{business_today().isoformat()},{receipt.total_fen // 100}.{receipt.total_fen % 100:02d},POS-0001,王建国,代征税款\n"
-                    f"{business_today().isoformat()},12.34,UNKNOWN-9,某公司,不明来款\n")
-        try:
-            statement = ledger.import_bank_statement(street.id, csv_text.encode("utf-8"), "bank.csv")
-        except Exception:  # noqa: BLE001 - the world works without a statement
-            statement = None
+                    f"{day},{yuan},POS-0001,王建国,代征税款\n{day},12.34,UNKNOWN-9,某公司,不明来款\n")
+        statement = ledger.import_bank_statement(street.id, csv_text.encode("utf-8"), "bank.csv")
         active = db.session.scalars(db.select(RateScheduleVersion).order_by(RateScheduleVersion.id)).first()
         draft = tax.create_version(tax.version_text(active), based_on=active, note="corpus draft")
         db.session.commit()

@@ -170,8 +170,7 @@ class CorpusRun:
         known = {
             "lease_id": [w.lease.id], "version": [1], "receipt_id": [w.receipt.id], "kind": ["void", "refund"],
             "day_close_id": [w.day_close.id], "doc_id": [w.document.id],
-            "statement_id": [w.statement.id] if w.statement else [1],
-            "remittance_id": [w.remittance.id] if w.remittance else [1], "vid": [w.draft.id],
+            "statement_id": [w.statement.id], "remittance_id": [w.remittance.id], "vid": [w.draft.id],
             "rid": [w.assessment_id or 1], "user_id": [self.app.config["_corpus_user_id"]],
             "code": [w.document.verify_code], "fmt": ["csv", "xlsx"],
         }
