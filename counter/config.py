@@ -16,6 +16,14 @@
   127.0.0.1:5000); production refuses to issue documents while it is unset (:func:`public_base_url`).
 - ``PDF_SIGNING_P12`` / ``PDF_SIGNING_PASSPHRASE``: the office's PKCS#12 signing certificate of the PDFs
   (production; a demo makes its own CA under ``instance/``, see ``counter/documents/signing.py``).
+  :func:`is_production` rather than reading the value. See :mod:`counter.production`.
+- ``COUNTER_HTTPS=1`` (or ``PREFERRED_URL_SCHEME=https``): the site is served over HTTPS; session cookies
+  are ``Secure`` and every answer carries HSTS.
+- ``COUNTER_TRUSTED_PROXIES=N``: N reverse proxies in front of the app; the client address (rate limits,
+  login throttling, audit) is taken from their ``X-Forwarded-For`` (werkzeug ProxyFix). Default 0: the
+  socket's address, and ``X-Forwarded-For`` is ignored.
+- ``COUNTER_RATE_LIMITS="verify=30/minute,estimate=30/minute"``: limits of the public pages per address.
+- ``COUNTER_SESSION_IDLE_SECONDS`` (default 1800): idle timeout of a login session.
 """
 from __future__ import annotations
 
@@ -50,6 +58,20 @@ def load_secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _env_rate_limits() -> dict[str, str]:
+    """``COUNTER_RATE_LIMITS="verify=30/minute,estimate=30/minute"`` -> {"verify": "30/minute", ...}."""
+    out = {}
+    for part in os.environ.get("COUNTER_RATE_LIMITS", "").split(","):
+        scope, sep, limit = part.partition("=")
+        if sep and scope.strip():
+            out[scope.strip()] = limit.strip()
+    return out
+
+
 def default_config(instance_path: Path) -> dict:
     db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'counter.db'}"
     return {
@@ -65,7 +87,21 @@ def default_config(instance_path: Path) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "PERMANENT_SESSION_LIFETIME": 10 * 3600,  # one working day
+        "PERMANENT_SESSION_LIFETIME": 10 * 3600,  # absolute session lifetime: one working day
+        "SESSION_IDLE_TIMEOUT": int(os.environ.get("COUNTER_SESSION_IDLE_SECONDS", 30 * 60)),  # a shared counter PC
+        # HTTPS (behind the office's TLS proxy): Secure cookies and HSTS. Also set by PREFERRED_URL_SCHEME=https.
+        "COUNTER_HTTPS": _env_flag("COUNTER_HTTPS"),
+        "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "http"),
+        # Reverse proxies in front of the app whose X-Forwarded-For / -Proto are trusted (0: none).
+        "COUNTER_TRUSTED_PROXIES": int(os.environ.get("COUNTER_TRUSTED_PROXIES", "0") or 0),
+        # Login throttling (per account and per client address, shared by all workers via the database).
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_FAILURE_WINDOW": 15 * 60,
+        "LOGIN_LOCK_SECONDS": 15 * 60,
+        "LOGIN_ADDRESS_MAX_FAILURES": 30,
+        # Rate limits of public pages per client address (counter.core.ratelimit), e.g. {"verify": "30/minute"}.
+        "RATELIMIT_ENABLED": True,
+        "RATE_LIMITS": _env_rate_limits(),
         "MAX_CONTENT_LENGTH": 50 * 1024 * 1024,  # bank statements and import files
         # Display form of registration numbers: {prefix} is the street's prefix, {year}, {seq} the serial.
         "REGISTRATION_NUMBER_DISPLAY": "深福{prefix}租备〔{year}〕第{seq:06d}号",

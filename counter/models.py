@@ -7,4 +7,5 @@ from counter.leases.models import Lease, LeaseEvent, LeaseParty, Party, Property
 from counter.tax.models import AssessmentRecord, GuidanceRent, RateScheduleVersion  # noqa: F401
 from counter.collection.models import DayClose, JournalEntry, Receipt  # noqa: F401
 from counter.ledger.models import BankLine, BankStatement, ReconciliationResolution, Remittance  # noqa: F401
-from counter.documents.models import PrintedDocument, VerificationLog  # noqa: F401
+from counter.documents.models import PrintedDocument, VerificationCount  # noqa: F401
+from counter.core.ratelimit import RateCounter  # noqa: F401

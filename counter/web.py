@@ -7,8 +7,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from counter.core import i18n, masking, scoping
+from counter.core.ratelimit import RateLimited
 from counter.extensions import babel, csrf, db, login_manager
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -42,7 +44,18 @@ def commit_on_get() -> None:
     g.commit_on_get = True
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: at most the largest database id, so ``/leases/99999999999999999999``
+    is a 404 rather than an integer that overflows the database driver."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002 - werkzeug's names
+        from counter.core.validation import ID_MAX
+
+        super().__init__(map, fixed_digits, min, ID_MAX if max is None else max, signed)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter  # before the blueprints add their routes
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale,
                    default_translation_directories=";".join(_translation_dirs(app)))
@@ -51,12 +64,9 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from counter.auth.models import User
+    from counter.auth.sessions import load_user
 
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+    login_manager.user_loader(load_user)  # "<id>:<session token>", idle and absolute timeouts
 
     @app.before_request
     def _set_street_scope():
@@ -69,6 +79,9 @@ def init_app(app: Flask) -> None:
     def _finish_transaction(response):
         """One transaction per request: commit a successful write, roll back anything else.
         Services only flush; a form re-rendered with errors answers 422, so nothing it flushed lands."""
+        # personal data (full ID numbers on the lease page, masked facts on the public check) is never kept
+        # by the browser or a proxy after the session ends (decided before the commit expires the user)
+        personal = request.endpoint != "static" and (current_user.is_authenticated or request.blueprint == "verify")
         wants_commit = request.method in WRITE_METHODS or g.get("commit_on_get")
         if wants_commit and response.status_code < 400:
             db.session.commit()
@@ -81,6 +94,11 @@ def init_app(app: Flask) -> None:
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
             "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+        if app.config.get("COUNTER_HTTPS"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if personal:
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
         return response
 
     @app.teardown_request
@@ -116,6 +134,14 @@ def init_app(app: Flask) -> None:
         return render_template("errors/error.html", code=400,
                                message=_("The form expired or was not sent from this site. "
                                          "Please reload the page and submit it again.")), 400
+
+    @app.errorhandler(RateLimited)
+    def _rate_limited(exc):
+        db.session.rollback()
+        minutes = max(1, -(-exc.retry_after // 60))
+        message = _("Too many requests from your address. Please try again in %(n)s minute(s).", n=minutes)
+        return render_template("errors/error.html", code=429, message=message, public=True), 429, \
+            {"Retry-After": str(exc.retry_after)}
 
     for code, message in ((403, _l("You do not have permission to do this.")),
                           (404, _l("Not found.")),

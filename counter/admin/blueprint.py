@@ -1,4 +1,6 @@
 """User management for the district administrator."""
+from datetime import datetime, timezone
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -7,7 +9,7 @@ from sqlalchemy import select
 
 from counter.admin.forms import UserForm
 from counter.auth.models import User
-from counter.auth.services import UserError, create_user, set_active
+from counter.auth.services import UserError, create_user, locked_accounts, set_active, unlock
 from counter.core.access import get_or_404, require
 from counter.core.i18n import locale_code
 from counter.extensions import db
@@ -37,22 +39,25 @@ def users():
             create_user(form.username.data, form.password.data, form.role.data, form.display_name.data,
                         form.street_id.data)
         except UserError as exc:
-            form.username.errors.append(_user_error_message(exc))
+            getattr(form, exc.field or "username", form.username).errors.append(exc.message)
         else:
             flash(_("User %(name)s created.", name=form.username.data), "success")
             return redirect(url_for("admin.users"))
     if request.method == "POST":
         status = 422
     rows = db.session.scalars(select(User).order_by(User.street_id.nulls_first(), User.username)).all()
-    return render_template("admin/users.html", form=form, users=rows), status
+    locked = {k: datetime.fromtimestamp(v, timezone.utc) for k, v in locked_accounts().items()}
+    return render_template("admin/users.html", form=form, users=rows, locked=locked), status
 
 
-def _user_error_message(exc: UserError) -> str:
-    if exc.code == "exists":
-        return _("This username is taken.")
-    if exc.code == "street":
-        return _("Clerks, supervisors and finance users must belong to a street.")
-    return _("The user could not be created.")
+@bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+@require("users.manage")
+def unlock_user(user_id):
+    """Lift the lock that failed logins put on an account (解锁)."""
+    user = get_or_404(User, user_id)
+    unlock(user)
+    flash(_("User %(name)s is unlocked.", name=user.username), "success")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -62,11 +67,7 @@ def toggle_active(user_id):
     try:
         set_active(user, not user.active, actor=current_user._get_current_object())
     except UserError as exc:
-        messages = {"self": _("You cannot disable your own account."),
-                    "inactive_actor": _("Your account has been disabled: nothing was changed."),
-                    "unchanged": _("User %(name)s was changed by someone else a moment ago: nothing was changed.",
-                                   name=user.username)}
-        flash(messages.get(exc.code, _("The user could not be changed.")), "error")
+        flash(exc.message, "error")
         return redirect(url_for("admin.users"))
     flash(_("User %(name)s is now %(state)s.", name=user.username,
             state=_("active") if user.active else _("disabled")), "success")

@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from counter.audit.models import AuditEntry
+from counter.core.validation import startswith
 from counter.extensions import db
 
 
@@ -75,7 +76,7 @@ def entries_query(street_ids=None, action=None, username=None):
     if street_ids is not None:
         q = q.where(AuditEntry.street_id.in_(street_ids))
     if action:
-        q = q.where(AuditEntry.action.like(f"{action}%"))
+        q = q.where(startswith(AuditEntry.action, action))
     if username:
         q = q.where(AuditEntry.username == username)
     return q

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hmac
+import secrets
 from datetime import datetime
 
 from flask import current_app, has_app_context
@@ -33,12 +35,27 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # The per-user session token: part of the login session (``get_id``); a new one (logout, password
+    # change, disabling) ends every session of the user, on every browser and worker.
+    session_token: Mapped[str] = mapped_column(String(64), nullable=False, default=lambda: secrets.token_hex(16))
 
     street: Mapped[Street | None] = relationship(lazy="joined")
 
     def set_password(self, password: str) -> None:
+        """Set a new password (policy checks: :func:`counter.auth.services.password_problems`); every
+        existing session of the user ends."""
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
         self.password_hash = generate_password_hash(password, method=method)
+        self.rotate_session_token()
+
+    def rotate_session_token(self) -> None:
+        self.session_token = secrets.token_hex(16)
+
+    def get_id(self) -> str:  # flask-login's alternative id: a session is valid only with the current token
+        return f"{self.id}:{self.session_token}"
+
+    def token_matches(self, token: str) -> bool:
+        return bool(self.session_token) and hmac.compare_digest(self.session_token, token or "")
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

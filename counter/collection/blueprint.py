@@ -2,23 +2,22 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 
 import fees
 from counter.collection import services as svc
 from counter.collection.forms import (CollectForm, CountForm, EmptyForm, MonthsForm, NoteForm, ReasonForm,
-                                      method_label)
+                                      ReceiptSearchForm, method_label)
 from counter.collection.models import DayClose, JournalEntry, Receipt
 from counter.core.access import get_or_404, require
 from counter.core.pagination import paginate
 from counter.core.timeutil import business_today
+from counter.core.validation import contains
 from counter.extensions import db
 from counter.leases.models import Lease
 
@@ -52,9 +51,9 @@ def _months_from_request(lease):
     return str(first), str(last)
 
 
-def _render_collect(lease, months_form, form, status=200, error=None, repair_fen=0):
+def _render_collect(lease, months_form, form, status=200, error=None, quote=True, repair_fen=0):
     assessment = refused = None
-    if months_form.first.data and months_form.last.data and not months_form.repair.errors:
+    if quote and months_form.first.data and months_form.last.data and not months_form.repair.errors:
         try:
             assessment = svc.quote(lease, months_form.first.data, months_form.last.data, repair_fen)
         except svc.CollectionError as exc:
@@ -92,23 +91,27 @@ def collect_lease(lease_id: int):
     lease = get_or_404(Lease, lease_id)
     if request.method == "GET":
         months_form = MonthsForm(request.args)
-        if not request.args.get("first"):
-            months_form.first.data, months_form.last.data = _months_from_request(lease)
         if "repair" not in request.args and lease.landlord_kind == "individual":
             carried = _tax_carry(lease)  # what the lease's last collection left over
             months_form.repair.data = fees.fen_to_yuan(carried) if carried else None
-        months_form.repair.validate(months_form)
+        if not request.args.get("first"):
+            months_form.first.data, months_form.last.data = _months_from_request(lease)
+            valid = months_form.repair.validate(months_form)
+        else:
+            valid = months_form.validate()
         form = CollectForm(formdata=None, first_month=months_form.first.data, last_month=months_form.last.data,
                            idempotency_key=uuid.uuid4().hex)
-        return _render_collect(lease, months_form, form, repair_fen=months_form.repair_fen)
+        return _render_collect(lease, months_form, form, status=200 if valid else 422, quote=valid,
+                               repair_fen=months_form.repair_fen)
 
     form = CollectForm()
-    months_form = MonthsForm(formdata=None, first=form.first_month.data, last=form.last_month.data)
     valid = form.validate()
+    months_form = MonthsForm(formdata=None, first=form.first_month.data, last=form.last_month.data)
     repair_fen = 0 if form.repair_cost.errors else form.repair_cost_fen
     months_form.repair.data = fees.fen_to_yuan(repair_fen) if repair_fen else None
     if not valid:
-        return _render_collect(lease, months_form, form, status=422, repair_fen=repair_fen)
+        months_ok = not (form.first_month.errors or form.last_month.errors)
+        return _render_collect(lease, months_form, form, status=422, quote=months_ok, repair_fen=repair_fen)
     try:
         receipt = svc.collect(lease, form.first_month.data, form.last_month.data, form.method.data,
                               form.reference.data, form.idempotency_key.data, form.repeat_reason.data,
@@ -132,19 +135,18 @@ def _tax_carry(lease) -> int:
 @bp.route("/")
 @require("collection.collect")
 def receipts():
-    q = (request.args.get("q") or "").strip()
-    day = (request.args.get("date") or "").strip()
+    form = ReceiptSearchForm(request.args)
+    valid = form.validate() if request.args else True
     stmt = select(Receipt).order_by(Receipt.issued_at.desc(), Receipt.id.desc())
+    q = (form.q.data or "").strip() if valid else ""
     if q:
-        stmt = stmt.where(or_(Receipt.receipt_number.ilike(f"%{q}%"), Receipt.payer_name.ilike(f"%{q}%"),
-                              Receipt.payment_reference.ilike(f"%{q}%")))
-    if day:
-        try:
-            stmt = stmt.where(Receipt.business_date == date.fromisoformat(day))
-        except ValueError:
-            day = ""
-    page = paginate(stmt, request.args.get("page", 1, type=int))
-    return render_template("collection/receipts.html", page=page, q=q, day=day)
+        stmt = stmt.where(or_(contains(Receipt.receipt_number, q, case_insensitive=True),
+                              contains(Receipt.payer_name, q, case_insensitive=True),
+                              contains(Receipt.payment_reference, q, case_insensitive=True)))
+    if valid and form.date.data:
+        stmt = stmt.where(Receipt.business_date == form.date.data)
+    page = paginate(stmt if valid else stmt.where(false()), request.args.get("page"))
+    return render_template("collection/receipts.html", page=page, form=form), (200 if valid else 422)
 
 
 @bp.route("/receipt/<int:receipt_id>")
@@ -190,10 +192,6 @@ def correct(receipt_id: int, kind: str):
 
 # --- day close ---------------------------------------------------------------------------------------
 
-def _to_fen(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_value())
-
-
 @bp.route("/day-close", methods=["GET", "POST"])
 @require("dayclose.close")
 def day_close():
@@ -205,7 +203,7 @@ def day_close():
     form = CountForm()
     if form.validate_on_submit():
         try:
-            dc = svc.close_day(current_user._get_current_object(), today, _to_fen(form.counted_cash.data))
+            dc = svc.close_day(current_user._get_current_object(), today, form.counted_cash.fen)
         except svc.CollectionError as exc:
             form.counted_cash.errors = list(form.counted_cash.errors) + [exc.message]
         else:
@@ -295,5 +293,5 @@ def day_close_reopen(day_close_id: int):
 @require("dayclose.sign")
 def day_closes():
     stmt = select(DayClose).order_by(DayClose.business_date.desc(), DayClose.id.desc())
-    page = paginate(stmt, request.args.get("page", 1, type=int))
+    page = paginate(stmt, request.args.get("page"))
     return render_template("collection/day_closes.html", page=page)

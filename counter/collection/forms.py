@@ -1,14 +1,12 @@
 """Forms of the collection window: collect, void/refund, day close (blind count), note, sign, reopen."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from counter.core.bounds import MONTHLY_RENT_MAX
-from wtforms import DecimalField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from counter.core.bounds import MONTHLY_RENT_MAX, REASON_MAX, REFERENCE_MAX, SEARCH_MAX, TERM_YEARS_MAX
+from counter.core.validation import AMOUNT_MAX, BoundedDateField, CounterForm, InvalidInput, MoneyField, parse_month
 
 METHOD_CHOICES = [("cash", _l("Cash")), ("card", _l("Bank card")), ("mobile", _l("Mobile payment")),
                   ("transfer", _l("Bank transfer"))]
@@ -18,35 +16,42 @@ def method_label(code: str) -> str:
     return str(dict(METHOD_CHOICES).get(code, code))
 
 
-class MonthsForm(FlaskForm):
+def _month(form, field):
+    """``YYYY-MM`` inside the date window (counter.core.validation.parse_month), normalised."""
+    if field.data:
+        try:
+            field.data = parse_month(field.data)
+        except InvalidInput as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class MonthsForm(CounterForm):
     """Step 1 of collecting (GET): the months to pay for."""
 
     class Meta:
         csrf = False
 
-    first = StringField(_l("First month"), validators=[DataRequired()],
+    first = StringField(_l("First month"), validators=[DataRequired(), Length(max=16), _month],
                         render_kw={"type": "month", "autofocus": True, "placeholder": "YYYY-MM"})
-    last = StringField(_l("Last month"), validators=[DataRequired()],
+    last = StringField(_l("Last month"), validators=[DataRequired(), Length(max=16), _month],
                        render_kw={"type": "month", "placeholder": "YYYY-MM"})
     # 修缮费用 from the landlord's invoices (individuals' income tax, at most ¥800 a month; the rest carries)
-    repair = DecimalField(_l("Repair costs (yuan)"), places=None,
-                          validators=[Optional(), NumberRange(min=0, max=MONTHLY_RENT_MAX),
-                                      lambda form, field: _two_places(form, field)],
-                          render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    repair = MoneyField(_l("Repair costs (yuan)"), validators=[Optional()], max_value=MONTHLY_RENT_MAX,
+                        render_kw={"inputmode": "decimal", "autocomplete": "off"})
 
     @property
     def repair_fen(self) -> int:
         """The repair costs in fen (0 when empty or invalid: the field shows the error)."""
         if self.repair.errors or self.repair.data is None:
             return 0
-        return int(self.repair.data * 100)
+        return self.repair.fen or 0
 
 
-class CollectForm(FlaskForm):
+class CollectForm(CounterForm):
     """Step 2 (POST): payment and confirmation; the months ride along as hidden fields."""
 
-    first_month = HiddenField(validators=[DataRequired()])
-    last_month = HiddenField(validators=[DataRequired()])
+    first_month = HiddenField(validators=[DataRequired(), Length(max=16), _month])
+    last_month = HiddenField(validators=[DataRequired(), Length(max=16), _month])
     idempotency_key = HiddenField(validators=[DataRequired(), Length(max=64)])
     repair_cost = HiddenField(default="0")  # fen, from the quote the clerk confirmed
 
@@ -60,39 +65,45 @@ class CollectForm(FlaskForm):
         return int((self.repair_cost.data or "0").strip() or 0)
     method = SelectField(_l("Payment method"), choices=METHOD_CHOICES, default="cash",
                          render_kw={"autofocus": True})
-    reference = StringField(_l("Payment reference"), validators=[Length(max=64)],
+    reference = StringField(_l("Payment reference"), validators=[Length(max=REFERENCE_MAX)],
                             render_kw={"autocomplete": "off"})
     repeat_reason = TextAreaField(_l("Reason for paying these months again"),
-                                  validators=[Optional(), Length(max=500)], render_kw={"rows": 2})
+                                  validators=[Optional(), Length(max=REASON_MAX)], render_kw={"rows": 2})
 
     def validate_reference(self, field):
         if self.method.data != "cash" and not (field.data or "").strip():
             raise ValidationError(_l("Enter the payment reference for card, mobile and transfer payments."))
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(CounterForm):
     """Void / refund / reopen: a reason is required."""
 
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)], render_kw={"rows": 2})
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=REASON_MAX)], render_kw={"rows": 2})
 
 
-def _two_places(form, field):
-    if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
-        raise ValidationError(_l("At most two decimal places (fen)."))
+class CountForm(CounterForm):
+    """Day close step 1: the blind cash count, in yuan (two decimals at most; a day's cash is bounded by the
+    largest amount the office handles, counter.core.validation.AMOUNT_MAX)."""
+
+    counted_cash = MoneyField(_l("Cash counted (yuan)"), validators=[InputRequired()], max_value=AMOUNT_MAX,
+                              render_kw={"autofocus": True, "inputmode": "decimal", "autocomplete": "off"})
 
 
-class CountForm(FlaskForm):
-    """Day close step 1: the blind cash count, in yuan."""
-
-    counted_cash = DecimalField(_l("Cash counted (yuan)"), places=None,
-                                validators=[InputRequired(), NumberRange(min=0), _two_places],
-                                render_kw={"autofocus": True, "inputmode": "decimal", "autocomplete": "off"})
-
-
-class NoteForm(FlaskForm):
-    note = TextAreaField(_l("Explanation of the difference"), validators=[DataRequired(), Length(max=1000)],
+class NoteForm(CounterForm):
+    note = TextAreaField(_l("Explanation of the difference"), validators=[DataRequired(), Length(max=REASON_MAX)],
                          render_kw={"rows": 3, "autofocus": True})
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(CounterForm):
     """CSRF only (sign)."""
+
+
+class ReceiptSearchForm(CounterForm):
+    """The receipts list: number, payer or reference words, and a business date."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Receipt number, payer or reference"), validators=[Optional(), Length(max=SEARCH_MAX)],
+                    render_kw={"type": "search", "autofocus": True})
+    date = BoundedDateField(_l("Business date"), validators=[Optional()], extra_years=TERM_YEARS_MAX)

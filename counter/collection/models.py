@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,7 +50,7 @@ class Receipt(StreetScoped, db.Model):
     payer_name: Mapped[str] = mapped_column(String(120), nullable=False)
     first_month: Mapped[str] = mapped_column(String(7), nullable=False)  # YYYY-MM
     last_month: Mapped[str] = mapped_column(String(7), nullable=False)
-    total_fen: Mapped[int] = mapped_column(Integer, nullable=False)
+    total_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     method: Mapped[str] = mapped_column(String(16), nullable=False)
     payment_reference: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     business_date: Mapped[date] = mapped_column(Date, nullable=False)
@@ -97,7 +97,7 @@ class JournalEntry(StreetScoped, db.Model):
     business_date: Mapped[date] = mapped_column(Date, nullable=False)
     item: Mapped[str] = mapped_column(String(32), nullable=False)  # fees item code, e.g. "vat"
     item_name_zh: Mapped[str] = mapped_column(String(64), nullable=False)
-    amount_fen: Mapped[int] = mapped_column(Integer, nullable=False)  # signed: reversals negative
+    amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)  # signed: reversals negative
     method: Mapped[str] = mapped_column(String(16), nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entry.id"), nullable=True)
@@ -123,9 +123,9 @@ class DayClose(StreetScoped, db.Model):
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="closed")
     receipt_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     totals: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)  # {"by_method": {...}, "by_item": {...}}
-    counted_cash_fen: Mapped[int] = mapped_column(Integer, nullable=False)
-    expected_cash_fen: Mapped[int] = mapped_column(Integer, nullable=False)
-    variance_fen: Mapped[int] = mapped_column(Integer, nullable=False)  # counted - expected
+    counted_cash_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    expected_cash_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    variance_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)  # counted - expected
     variance_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)

@@ -43,7 +43,8 @@ def created_at_column() -> Mapped[datetime]:
 
 
 def dialect_insert(model):
-    """``INSERT`` with ``ON CONFLICT`` support for the session's database (PostgreSQL or SQLite)."""
+    """``INSERT`` with ``ON CONFLICT`` support for the session's database (PostgreSQL or SQLite share the
+    ``on_conflict_do_nothing`` / ``on_conflict_do_update`` API): upserts of keys and atomic counters."""
     from sqlalchemy.dialects.postgresql import insert as pg_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from counter.core.validation import clamp_page
 from counter.extensions import db
 
 
@@ -28,8 +29,15 @@ class Page:
         return self.page < self.pages
 
 
-def paginate(stmt, page: int = 1, per_page: int = 25, count_cap: int = 10_000) -> Page:
-    page = max(1, page)
+def paginate(stmt, page=None, per_page: int = 25, count_cap: int = 10_000) -> Page:
+    """One page of ``stmt``. ``page`` defaults to the request's ``?page=``; any value is clamped to
+    1..PAGE_MAX (:func:`counter.core.validation.clamp_page`), so no page number reaches the database
+    as an overflowing offset."""
+    if page is None:
+        from flask import has_request_context, request
+
+        page = request.args.get("page") if has_request_context() else 1
+    page = clamp_page(page)
     items = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
     capped = select(func.count()).select_from(stmt.order_by(None).limit(count_cap).subquery())
     total = db.session.scalar(capped) or 0

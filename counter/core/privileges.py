@@ -6,7 +6,7 @@ is not the owner and not a superuser, so it cannot ``ALTER TABLE``, disable a tr
 ``SET session_replication_role`` or create tables. Its privileges, table by table:
 
 - append-only tables (every table with an ``<table>_append_only`` trigger: audit log and chain, journal,
-  lease events, assessments, documents, verification log, remittances, bank statements, resolutions,
+  lease events, assessments, documents, remittances, bank statements, resolutions,
   anchors): ``SELECT, INSERT`` only;
 - tables whose rows change in one declared way: ``SELECT, INSERT`` and ``UPDATE`` of those columns only
   (:data:`COLUMN_UPDATES`; each also guarded by a trigger from migration 0007): a receipt's status
@@ -45,6 +45,8 @@ POLICY: dict[str, tuple[str, ...]] = {
     "lease_party": ("SELECT", "INSERT", "UPDATE", "DELETE"),
     "rate_schedule_version": ("SELECT", "INSERT", "UPDATE", "DELETE"),  # drafts only: trigger of 0003
     "guidance_rent": ("SELECT", "INSERT", "UPDATE"),
+    "rate_counter": ("SELECT", "INSERT", "UPDATE", "DELETE"),  # rate limits and login throttling (expired rows)
+    "verification_count": ("SELECT", "INSERT", "UPDATE"),  # public checks: one upserted row per document and day
 }
 DEFAULT = ("SELECT", "INSERT", "UPDATE", "DELETE")
 APPEND_ONLY = ("SELECT", "INSERT")

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from counter.core.access import get_or_404, require
-from counter.core.pagination import paginate
+from counter.core.pagination import Page, paginate
 from counter.core.timeutil import business_today
+from counter.core.validation import parse_id
 from counter.documents import labels, services
 from counter.documents.forms import (BatchForm, BatchSearchForm, LedgerReportForm, PrintForm, RegisterFilterForm,
                                      ReprintForm, SlipForm)
@@ -59,11 +60,16 @@ def _apply(form, exc: DocumentError) -> None:
 def register():
     form = RegisterFilterForm(request.args)
     valid = form.validate() if request.args else True
-    args = (form.kind.data or None, form.date_from.data if valid else None, form.date_to.data if valid else None)
-    stmt = services.register_query(*args, print_kind=form.print_kind.data or None)
-    page = paginate(stmt, request.args.get("page", 1, type=int), per_page=25)
+    if valid:
+        args = (form.kind.data or None, form.date_from.data, form.date_to.data)
+        stmt = services.register_query(*args, print_kind=form.print_kind.data or None)
+        page = paginate(stmt, request.args.get("page"), per_page=25)
+        counts = services.register_counts(*args)
+    else:  # a refused filter is shown with its error; nothing is searched with it
+        page = Page([], 1, 25, 0)
+        counts = {"original": 0, "reprint": 0}
     ids = [d.id for d in page.items]
-    return render_template("documents/register.html", form=form, page=page, counts=services.register_counts(*args),
+    return render_template("documents/register.html", form=form, page=page, counts=counts,
                            checks=services.verification_counts(ids), reprints=services.reprint_counts(ids),
                            status_of=services.document_status), (200 if valid else 422)
 
@@ -175,7 +181,7 @@ def batch():
     form = BatchForm()
     if request.method == "GET":
         form.paper.data = current_app.config.get("SLIP_PAPER", "A4")
-    chosen = [int(x) for x in request.form.getlist("lease_ids") if x.isdigit()]
+    chosen = [i for i in map(parse_id, request.form.getlist("lease_ids")[:1000]) if i is not None]
     if form.validate_on_submit():
         leases = list(db_leases(chosen))
         if len(leases) != len(set(chosen)):
@@ -193,7 +199,7 @@ def batch():
 
     q = (search.q.data or "").strip() if search.validate() else ""
     stmt = search_leases(SearchCriteria(q=q or None)).where(Lease.status != "cancelled")
-    page = paginate(stmt.options(selectinload(Lease.parties)), request.args.get("page", 1, type=int), per_page=50)
+    page = paginate(stmt.options(selectinload(Lease.parties)), request.args.get("page"), per_page=50)
     return render_template("documents/batch.html", form=form, search=search, page=page, chosen=set(chosen)), \
         (422 if request.method == "POST" else 200)
 

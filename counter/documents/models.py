@@ -1,6 +1,7 @@
 """The document register (打印登记簿): one append-only row per printed paper, and the public
-verification log. A reprint (补打) is a NEW row pointing to the first print (``original_id``); nothing
-here is ever updated. A document's status (valid / void / superseded) is derived, never stored.
+verification counts (one row per document and day). A reprint (补打) is a NEW row pointing to the first
+print (``original_id``); no register row is ever updated. A document's status (valid / void / superseded)
+is derived, never stored.
 
 **One original** (原件) per document, enforced by the database: a partial unique index per kind over
 what the paper shows, among the rows with ``is_original`` —
@@ -114,11 +115,17 @@ class PrintedDocument(StreetScoped, db.Model):
         return self.reprint_no > 0
 
 
-class VerificationLog(db.Model):
-    """核验记录: one public check of a document (time and document; no visitor data). Append-only."""
+class VerificationCount(db.Model):
+    """核验记录: how many times a document was checked on the public page, per business day. One row per
+    document and day, incremented by an atomic upsert (no visitor data, no row per anonymous hit), so
+    the table is bounded by documents × days however often a code is requested."""
 
-    __tablename__ = "verification_log"
+    __tablename__ = "verification_count"
+    __table_args__ = (CheckConstraint("checks > 0", name="checks_positive"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("printed_document.id"), nullable=False, index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    document_id: Mapped[int] = mapped_column(ForeignKey("printed_document.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    checks: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+VerificationLog = VerificationCount  # the name before issue 12 (a row per check)

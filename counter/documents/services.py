@@ -51,7 +51,8 @@ from counter.core.timeutil import business_today, to_local, utcnow
 from counter.documents import keys, signing
 from counter.documents.labels import (DEFAULT_PURPOSE, ID_TYPE_ZH, KIND_ZH, LEASE_STATUS_ZH, METHOD_ZH,
                                       RECEIPT_STATUS_ZH, ROLE_ZH, use_zh)
-from counter.documents.models import (DOCUMENT_KINDS, ORIGINAL_SUBJECT, PrintedDocument, VerificationLog,
+from counter.core.db import dialect_insert
+from counter.documents.models import (DOCUMENT_KINDS, ORIGINAL_SUBJECT, PrintedDocument, VerificationCount,
                                       one_original_index_name)
 from counter.extensions import db
 from counter.leases.models import Lease, Party
@@ -789,19 +790,23 @@ def find_by_verify_code(text: str | None) -> PrintedDocument | None:
         return db.session.scalar(select(PrintedDocument).where(PrintedDocument.verify_code == code))
 
 
-def log_verification(doc: PrintedDocument) -> VerificationLog:
-    entry = VerificationLog(document_id=doc.id, at=utcnow())
-    db.session.add(entry)
-    db.session.flush()
-    return entry
+def log_verification(doc: PrintedDocument) -> int:
+    """Count one public check of ``doc`` for today's business date (one atomic upsert; the table keeps a
+    row per document and day, not a row per hit). Returns the day's count."""
+    t = VerificationCount.__table__
+    stmt = dialect_insert(VerificationCount).values(document_id=doc.id, day=business_today(), checks=1)
+    stmt = stmt.on_conflict_do_update(index_elements=[t.c.document_id, t.c.day],
+                                      set_={"checks": t.c.checks + 1}).returning(t.c.checks)
+    return int(db.session.execute(stmt).scalar_one())
 
 
 def verification_counts(ids) -> dict[int, int]:
     ids = list(ids)
     if not ids:
         return {}
-    rows = db.session.execute(select(VerificationLog.document_id, func.count(VerificationLog.id))
-                              .where(VerificationLog.document_id.in_(ids)).group_by(VerificationLog.document_id))
+    rows = db.session.execute(select(VerificationCount.document_id, func.sum(VerificationCount.checks))
+                              .where(VerificationCount.document_id.in_(ids))
+                              .group_by(VerificationCount.document_id))
     return {doc_id: int(n) for doc_id, n in rows}
 
 

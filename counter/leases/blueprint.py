@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from counter.core.access import get_or_404, require
-from counter.core.pagination import paginate
+from counter.core.pagination import Page, paginate
 from counter.leases import labels
 from counter.leases.forms import (AmendForm, CancelForm, LeaseForm, RenewForm, SearchForm, TerminateForm,
                                   apply_errors)
@@ -62,6 +62,9 @@ def _status(form_posted: bool, ok: bool) -> int:
 @require("lease.view")
 def search():
     form = SearchForm(request.args)
+    valid = form.validate() if request.args else True
+    if not valid:  # a field error: the form is shown again, nothing is searched with what was refused
+        return render_template("leases/search.html", form=form, page=Page([], 1, 25, 0), searched=True), 422
     q = (form.q.data or "").strip()
     if q and not any((request.args.get(k) or "").strip() for k in
                      ("name", "id_number", "house_code", "address", "status", "signed_from", "signed_to",
@@ -69,15 +72,13 @@ def search():
         lease = find_by_code(q)
         if lease is not None:  # a scanned barcode or a typed registration number: straight to the lease
             return redirect(url_for("leases.view", lease_id=lease.id))
-    valid = form.validate()
     criteria = SearchCriteria(
         q=q or None, name=form.name.data, id_number=form.id_number.data, house_code=form.house_code.data,
         address=form.address.data, status=form.status.data or None,
         signed_from=form.signed_from.data, signed_to=form.signed_to.data,
         registered_from=form.registered_from.data, registered_to=form.registered_to.data)
-    page = paginate(search_leases(criteria).options(selectinload(Lease.parties)), request.args.get("page", 1, type=int), per_page=25)
-    return render_template("leases/search.html", form=form, page=page, searched=bool(request.args)), \
-        (200 if valid or not request.args else 422)
+    page = paginate(search_leases(criteria).options(selectinload(Lease.parties)), request.args.get("page"), per_page=25)
+    return render_template("leases/search.html", form=form, page=page, searched=bool(request.args))
 
 
 @bp.route("/new", methods=["GET", "POST"])

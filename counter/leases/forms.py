@@ -3,22 +3,23 @@ ignored, no JavaScript needed, Tab walks through them in order."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DecimalField, FieldList, Form, FormField, SelectField, StringField,
-                     TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from counter.core.bounds import (ADDRESS_MAX, BUILDING_CODE_MAX, HOUSE_CODE_LEN, ID_NUMBER_MAX, PARTY_NAME_MAX,
+                                 PHONE_MAX, REASON_MAX, ROOM_MAX, SEARCH_MAX, TERM_YEARS_MAX)
+from counter.core.validation import AreaField, BoundedDateField, CounterForm, MoneyField, to_hundredths
 from counter.leases import labels
-from counter.leases.services import LeaseInput, PartyInput, to_centi, to_fen
+from counter.leases.services import LeaseInput, PartyInput
 
 LANDLORD_ROWS, TENANT_ROWS, AGENT_ROWS = 2, 4, 1
 
 
 class PartyRow(Form):
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=PARTY_NAME_MAX)])
     id_type = SelectField(_l("ID type"), default="resident_id")
-    id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=32)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=ID_NUMBER_MAX)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=PHONE_MAX)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -29,11 +30,11 @@ class PartyRow(Form):
 
 
 def _money(label, required=True):
-    return DecimalField(label, places=2, validators=[InputRequired() if required else Optional(),
-                                                     NumberRange(min=0)])
+    """Yuan, two decimals at most, up to MONTHLY_RENT_MAX (counter.core.validation.parse_money)."""
+    return MoneyField(label, validators=[InputRequired() if required else Optional()])
 
 
-class TermsForm(FlaskForm):
+class TermsForm(CounterForm):
     """Parties and terms: shared by registration, amendment and renewal."""
 
     landlords = FieldList(FormField(PartyRow), min_entries=LANDLORD_ROWS, max_entries=LANDLORD_ROWS)
@@ -41,10 +42,10 @@ class TermsForm(FlaskForm):
     tenants = FieldList(FormField(PartyRow), min_entries=TENANT_ROWS, max_entries=TENANT_ROWS)
     agents = FieldList(FormField(PartyRow), min_entries=AGENT_ROWS, max_entries=AGENT_ROWS)
     lease_use = SelectField(_l("Lease use"), validators=[DataRequired()])
-    rented_area = DecimalField(_l("Rented area (m²)"), places=2, validators=[InputRequired(), NumberRange(min=0)])
-    signing_date = DateField(_l("Signing date"), validators=[InputRequired()])
-    start_date = DateField(_l("Term start"), validators=[InputRequired()])
-    end_date = DateField(_l("Term end"), validators=[InputRequired()])
+    rented_area = AreaField(_l("Rented area (m²)"), validators=[InputRequired()])
+    signing_date = BoundedDateField(_l("Signing date"), validators=[InputRequired()])
+    start_date = BoundedDateField(_l("Term start"), validators=[InputRequired()])
+    end_date = BoundedDateField(_l("Term end"), validators=[InputRequired()], extra_years=TERM_YEARS_MAX)
     monthly_rent = _money(_l("Monthly rent (yuan)"))
     deposit = _money(_l("Deposit (yuan)"), required=False)
     payment_cycle = SelectField(_l("Payment cycle"), default="monthly")
@@ -71,10 +72,10 @@ class TermsForm(FlaskForm):
         return out
 
     def terms(self) -> dict:
-        return dict(lease_use=self.lease_use.data, rented_area_centi=to_centi(self.rented_area.data),
+        return dict(lease_use=self.lease_use.data, rented_area_centi=to_hundredths(self.rented_area.data),
                     signing_date=self.signing_date.data, start_date=self.start_date.data,
-                    end_date=self.end_date.data, monthly_rent_fen=to_fen(self.monthly_rent.data),
-                    deposit_fen=to_fen(self.deposit.data) or 0, payment_cycle=self.payment_cycle.data,
+                    end_date=self.end_date.data, monthly_rent_fen=to_hundredths(self.monthly_rent.data),
+                    deposit_fen=to_hundredths(self.deposit.data) or 0, payment_cycle=self.payment_cycle.data,
                     is_sublease=bool(self.is_sublease.data), parties=self.party_inputs())
 
     def fill_from(self, lease) -> None:
@@ -102,13 +103,13 @@ class TermsForm(FlaskForm):
 class LeaseForm(TermsForm):
     """新增备案: the property (found by house code, else by address and room) and the contract."""
 
-    house_code = StringField(_l("House code (25 characters)"), validators=[Optional(), Length(max=25)],
+    house_code = StringField(_l("House code (25 characters)"), validators=[Optional(), Length(max=HOUSE_CODE_LEN)],
                              render_kw={"autofocus": True, "autocomplete": "off"})
-    building_code = StringField(_l("Building code"), validators=[Optional(), Length(max=40)],
+    building_code = StringField(_l("Building code"), validators=[Optional(), Length(max=BUILDING_CODE_MAX)],
                                 render_kw={"autocomplete": "off"})
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
-    room = StringField(_l("Room"), validators=[Optional(), Length(max=40)])
-    floor_area = DecimalField(_l("Floor area (m²)"), places=2, validators=[Optional(), NumberRange(min=0)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=ADDRESS_MAX)])
+    room = StringField(_l("Room"), validators=[Optional(), Length(max=ROOM_MAX)])
+    floor_area = AreaField(_l("Floor area (m²)"), validators=[Optional()])
     design_use = SelectField(_l("Design use"), default="residential")
     has_title = BooleanField(_l("Has a property title certificate"), default=True)
 
@@ -119,42 +120,48 @@ class LeaseForm(TermsForm):
     def to_input(self, street_id: int) -> LeaseInput:
         return LeaseInput(street_id=street_id, house_code=self.house_code.data, building_code=self.building_code.data,
                           address=self.address.data, room=self.room.data,
-                          floor_area_centi=to_centi(self.floor_area.data), design_use=self.design_use.data,
+                          floor_area_centi=to_hundredths(self.floor_area.data), design_use=self.design_use.data,
                           has_title=bool(self.has_title.data), **self.terms())
 
 
 class AmendForm(TermsForm):
-    reason = TextAreaField(_l("Reason for the change"), validators=[Optional(), Length(max=1000)])
+    reason = TextAreaField(_l("Reason for the change"), validators=[Optional(), Length(max=REASON_MAX)])
 
 
 class RenewForm(TermsForm):
-    reason = TextAreaField(_l("Reason / note"), validators=[Optional(), Length(max=1000)])
+    reason = TextAreaField(_l("Reason / note"), validators=[Optional(), Length(max=REASON_MAX)])
 
 
-class TerminateForm(FlaskForm):
-    effective_date = DateField(_l("Effective date"), validators=[InputRequired()], render_kw={"autofocus": True})
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=1000)])
+class TerminateForm(CounterForm):
+    effective_date = BoundedDateField(_l("Effective date"), validators=[InputRequired()], extra_years=TERM_YEARS_MAX,
+                                      render_kw={"autofocus": True})
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=REASON_MAX)])
 
 
-class CancelForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=1000)], render_kw={"autofocus": True})
+class CancelForm(CounterForm):
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=REASON_MAX)], render_kw={"autofocus": True})
 
 
-class SearchForm(FlaskForm):
+def _search_date(label):
+    return BoundedDateField(label, validators=[Optional()], extra_years=TERM_YEARS_MAX)
+
+
+class SearchForm(CounterForm):
     class Meta:
         csrf = False
 
     q = StringField(_l("Registration number, barcode, ID number, house code or name"),
+                    validators=[Optional(), Length(max=SEARCH_MAX)],
                     render_kw={"autofocus": True, "autocomplete": "off", "type": "search"})
-    name = StringField(_l("Party name"), validators=[Optional(), Length(max=120)])
-    id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=32)])
-    house_code = StringField(_l("House code"), validators=[Optional(), Length(max=25)])
-    address = StringField(_l("Address words"), validators=[Optional(), Length(max=200)])
+    name = StringField(_l("Party name"), validators=[Optional(), Length(max=PARTY_NAME_MAX)])
+    id_number = StringField(_l("ID number"), validators=[Optional(), Length(max=ID_NUMBER_MAX)])
+    house_code = StringField(_l("House code"), validators=[Optional(), Length(max=SEARCH_MAX)])
+    address = StringField(_l("Address words"), validators=[Optional(), Length(max=ADDRESS_MAX)])
     status = SelectField(_l("Status"), default="", validators=[Optional()])
-    signed_from = DateField(_l("Signed from"), validators=[Optional()])
-    signed_to = DateField(_l("Signed to"), validators=[Optional()])
-    registered_from = DateField(_l("Registered from"), validators=[Optional()])
-    registered_to = DateField(_l("Registered to"), validators=[Optional()])
+    signed_from = _search_date(_l("Signed from"))
+    signed_to = _search_date(_l("Signed to"))
+    registered_from = _search_date(_l("Registered from"))
+    registered_to = _search_date(_l("Registered to"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

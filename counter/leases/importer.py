@@ -57,6 +57,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
+from counter.core.validation import InvalidInput, check_characters
 from counter.extensions import db
 from counter.leases.models import LEASE_USES, Lease
 from counter.leases.services import LeaseError, LeaseInput, PartyInput, register_lease, to_centi, to_fen
@@ -81,7 +82,14 @@ class ImportResult:
 
 
 def _cell(row: dict, name: str) -> str:
-    return (row.get(name) or "").strip()
+    """A cell, trimmed; control and text-direction characters refuse the row (as the form's fields do)."""
+    value = row.get(name) or ""
+    value = value.strip() if isinstance(value, str) else ""
+    try:
+        check_characters(value)
+    except InvalidInput as exc:
+        raise RowError(f"{name}: {exc}") from None
+    return value
 
 
 def _date(row, name) -> date | None:
@@ -100,8 +108,8 @@ def _amount(row, name, convert) -> int | None:
     value = _cell(row, name)
     try:
         return convert(value)
-    except ValueError:
-        raise RowError(f"{name}: " + _("not a number with at most two decimals: %(value)s", value=value)) from None
+    except InvalidInput as exc:
+        raise RowError(f"{name}: {exc} ({value[:40]})") from None
 
 
 def _bool(row, name, default: bool) -> bool:
@@ -132,7 +140,9 @@ def column_for(key: str) -> str:
 
 def natural_key(street_id: int, data: LeaseInput, external_ref: str) -> str:
     if external_ref:
-        return external_ref[:64]
+        if len(external_ref) > 64:
+            raise RowError("external_ref: " + _("At most %(max)s characters.", max=64))
+        return external_ref
     tenants = sorted(p.id_number.upper() for p in data.parties if p.role == "tenant")
     place = (data.house_code or "").upper() or f"{data.address}|{data.room or ''}"
     raw = "|".join([str(street_id), place, str(data.signing_date), str(data.start_date), *tenants])

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -135,8 +135,8 @@ class Lease(StreetScoped, db.Model):
     signing_date: Mapped[date] = mapped_column(Date, nullable=False, index=True)  # 签订日期
     start_date: Mapped[date] = mapped_column(Date, nullable=False)
     end_date: Mapped[date] = mapped_column(Date, nullable=False, index=True)
-    monthly_rent_fen: Mapped[int] = mapped_column(Integer, nullable=False)
-    deposit_fen: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    monthly_rent_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    deposit_fen: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     payment_cycle: Mapped[str] = mapped_column(String(16), nullable=False, default="monthly")
     registered_on: Mapped[date] = mapped_column(Date, nullable=False, default=business_today, index=True)  # 备案日期
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -27,7 +27,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from flask import current_app, has_request_context
 from flask_babel import gettext as _
@@ -39,7 +38,11 @@ from counter.audit.service import record
 from counter.core.masking import mask_id, mask_phone
 from counter.core.scoping import unrestricted
 from counter.core.serials import next_serial
+from counter.core.bounds import (ADDRESS_MAX, AREA_MAX_M2, BUILDING_CODE_MAX, HOUSE_CODE_LEN, ID_NUMBER_MAX,
+                                 MONTHLY_RENT_MAX, PARTY_NAME_MAX, PHONE_MAX, ROOM_MAX, TERM_YEARS_MAX)
 from counter.core.timeutil import business_today, utcnow
+from counter.core.validation import (InvalidInput, check_date, check_term, clean_text, contains, latest_date,
+                                     parse_area, parse_money, to_hundredths)
 from counter.extensions import db
 from counter.leases.idnumbers import ORGANIZATION_ID_TYPES, IdNumberError, check_id_number
 from counter.leases.idnumbers import normalise as normalise_id
@@ -47,7 +50,7 @@ from counter.leases.models import (ID_TYPES, LEASE_USES, PAYMENT_CYCLES, Lease, 
                                    Property, address_key)
 from counter.streets.models import Street
 
-MAX_TERM_YEARS = 20  # Civil Code art. 705: a lease term may not exceed twenty years
+MAX_TERM_YEARS = TERM_YEARS_MAX  # Civil Code art. 705: a lease term may not exceed twenty years
 GROUPS = {"landlord": "landlords", "sublessor": "landlords", "tenant": "tenants", "agent": "agents"}
 
 
@@ -121,21 +124,18 @@ class LeaseInput:
 # --- conversions shared by forms and the importer -------------------------------------------------
 
 def to_fen(value) -> int | None:
-    """Yuan (Decimal, str or int; at most 2 decimals) -> integer fen. None stays None."""
-    if value is None or value == "":
+    """Yuan (Decimal, str or int; at most 2 decimals, at most MONTHLY_RENT_MAX) -> integer fen. None and ""
+    stay None. Raises :class:`~counter.core.validation.InvalidInput` (a ValueError) with the user's message."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    try:
-        amount = Decimal(str(value).replace(",", "").replace("¥", "").strip())
-    except InvalidOperation:
-        raise ValueError(value) from None
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(value)
-    return int(amount * 100)
+    return to_hundredths(parse_money(value))
 
 
 def to_centi(value) -> int | None:
-    """m² (two decimals) -> integer hundredths of m²."""
-    return to_fen(value)
+    """m² (two decimals, at most AREA_MAX_M2) -> integer hundredths of m²."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return to_hundredths(parse_area(value))
 
 
 def normalise_code(text: str | None) -> str:
@@ -162,8 +162,22 @@ def validate_input(data: LeaseInput, *, need_property: bool = True) -> dict[str,
     def err(key, message):
         errors.setdefault(key, []).append(message)
 
-    # property
+    def text(key, value, max_length):
+        """The trimmed text, or None after a field error (forbidden character, too long)."""
+        try:
+            return clean_text(value, max_length=max_length)
+        except InvalidInput as exc:
+            err(key, str(exc))
+            return None
+
+    # property (texts are checked first: nothing refused reaches a query below)
     if need_property and data.property_id is None:
+        data.address = text("address", data.address, ADDRESS_MAX) if data.address is not None else None
+        data.room = text("room", data.room, ROOM_MAX) if data.room is not None else None
+        for key, limit in (("house_code", HOUSE_CODE_LEN), ("building_code", BUILDING_CODE_MAX)):
+            raw = getattr(data, key)
+            if raw is not None and text(key, raw, limit + 10) is None:  # +10: the spaces a scanner adds
+                setattr(data, key, None)
         data.house_code = normalise_code(data.house_code) or None
         data.building_code = normalise_code(data.building_code) or None
         if data.house_code and not re.fullmatch(r"[0-9A-Z]{25}", data.house_code):
@@ -175,14 +189,16 @@ def validate_input(data: LeaseInput, *, need_property: bool = True) -> dict[str,
                 and "house_code" not in errors and "building_code" not in errors
                 and not data.house_code.startswith(data.building_code)):
             err("house_code", _("The house code must start with the building code."))
-        existing = _existing_property(data) if "house_code" not in errors else None
+        existing = _existing_property(data) if not {"house_code", "address", "room"} & set(errors) else None
         if existing is not None and existing.street_id != data.street_id:
             err("house_code", _("This house code belongs to a property of another street."))
         if existing is None:
-            if not (data.address or "").strip():
+            if not (data.address or "").strip() and "address" not in errors:
                 err("address", _("Enter the property's address."))
             if data.floor_area_centi is None or data.floor_area_centi <= 0:
                 err("floor_area", _("Enter the floor area in m² (more than 0)."))
+            elif data.floor_area_centi > to_hundredths(AREA_MAX_M2):
+                err("floor_area", _("At most %(max)s m².", max=AREA_MAX_M2))
             if data.design_use not in LEASE_USES:
                 err("design_use", _("Choose the design use."))
     # terms
@@ -190,32 +206,50 @@ def validate_input(data: LeaseInput, *, need_property: bool = True) -> dict[str,
         err("lease_use", _("Choose the lease use."))
     if data.rented_area_centi is None or data.rented_area_centi <= 0:
         err("rented_area", _("Enter the rented area in m² (more than 0)."))
+    elif data.rented_area_centi > to_hundredths(AREA_MAX_M2):
+        err("rented_area", _("At most %(max)s m².", max=AREA_MAX_M2))
     elif need_property and data.floor_area_centi and data.property_id is None and \
             data.rented_area_centi > data.floor_area_centi:
         err("rented_area", _("The rented area cannot be larger than the floor area."))
     today = business_today()
+    latest_start, latest_end = latest_date(today), latest_date(today, extra_years=TERM_YEARS_MAX)
+
+    def in_window(key, value, latest):
+        try:
+            check_date(value, latest=latest)
+        except InvalidInput as exc:
+            err(key, str(exc))
+            return False
+        return True
+
     if data.signing_date is None:
         err("signing_date", _("Enter the signing date."))
     elif data.signing_date > today:
         err("signing_date", _("The signing date cannot be in the future."))
+    else:
+        in_window("signing_date", data.signing_date, today)
     if data.start_date is None:
         err("start_date", _("Enter the start of the term."))
+    elif not in_window("start_date", data.start_date, latest_start):
+        data.start_date = None
     if data.end_date is None:
         err("end_date", _("Enter the end of the term."))
+    elif not in_window("end_date", data.end_date, latest_end):
+        data.end_date = None
     if data.start_date and data.end_date:
-        if data.end_date < data.start_date:
-            err("end_date", _("The end of the term cannot be before its start."))
-        else:
-            try:
-                limit = data.start_date.replace(year=data.start_date.year + MAX_TERM_YEARS)
-            except ValueError:  # 29 February
-                limit = data.start_date.replace(year=data.start_date.year + MAX_TERM_YEARS, day=28)
-            if data.end_date >= limit:
-                err("end_date", _("A lease term cannot exceed %(years)s years.", years=MAX_TERM_YEARS))
+        try:
+            check_term(data.start_date, data.end_date)
+        except InvalidInput as exc:
+            err("end_date", str(exc))
+    rent_max = to_hundredths(MONTHLY_RENT_MAX)
     if data.monthly_rent_fen is None or data.monthly_rent_fen <= 0:
         err("monthly_rent", _("Enter the monthly rent (more than 0)."))
+    elif data.monthly_rent_fen > rent_max:
+        err("monthly_rent", _("At most %(max)s.", max=_yuan(rent_max)))
     if data.deposit_fen is None or data.deposit_fen < 0:
         err("deposit", _("The deposit cannot be negative."))
+    elif data.deposit_fen > rent_max:
+        err("deposit", _("At most %(max)s.", max=_yuan(rent_max)))
     if data.payment_cycle not in PAYMENT_CYCLES:
         err("payment_cycle", _("Choose the payment cycle."))
     # parties
@@ -224,12 +258,16 @@ def validate_input(data: LeaseInput, *, need_property: bool = True) -> dict[str,
     for p in data.parties:
         key = _party_key(p, slots)
         p.slot = key
-        p.name = (p.name or "").strip()
-        if not p.name:
+        p.name = text(f"{key}-name", p.name, PARTY_NAME_MAX)
+        if p.name == "":
             err(f"{key}-name", _("Enter the name."))
-        if p.id_type not in ID_TYPES:
+        p.name = p.name or ""
+        number = text(f"{key}-id_number", p.id_number, ID_NUMBER_MAX)
+        if p.phone:
+            p.phone = text(f"{key}-phone", p.phone, PHONE_MAX)
+        if number is not None and p.id_type not in ID_TYPES:
             err(f"{key}-id_type", _("Choose the ID type."))
-        else:
+        elif number is not None:
             try:
                 p.id_number = check_id_number(p.id_type, p.id_number)
             except IdNumberError as exc:
@@ -250,6 +288,12 @@ def validate_input(data: LeaseInput, *, need_property: bool = True) -> dict[str,
     if sum(p.role == "agent" for p in data.parties) > 1:
         err("agents-1-name", _("Enter at most one agent."))
     return errors
+
+
+def _yuan(fen: int) -> str:
+    from counter.core.i18n import money
+
+    return money(fen)
 
 
 def _existing_property(data: LeaseInput) -> Property | None:
@@ -679,9 +723,9 @@ def search_leases(criteria: SearchCriteria | dict | None = None):
         elif "租备" in q or "〔" in q:
             stmt = stmt.where(Lease.registration_number == norm)
         else:
-            stmt = stmt.where(_party_match(Party.name.contains(q)))
+            stmt = stmt.where(_party_match(contains(Party.name, q)))
     if criteria.name and criteria.name.strip():
-        stmt = stmt.where(_party_match(Party.name.contains(criteria.name.strip())))
+        stmt = stmt.where(_party_match(contains(Party.name, criteria.name.strip())))
     if criteria.id_number and criteria.id_number.strip():
         stmt = stmt.where(_party_match(Party.id_number == normalise_id(criteria.id_number)))
     if criteria.house_code and criteria.house_code.strip():
@@ -690,7 +734,7 @@ def search_leases(criteria: SearchCriteria | dict | None = None):
     if criteria.address and criteria.address.strip():
         need_property()
         for word in criteria.address.split():
-            stmt = stmt.where(or_(Property.address.contains(word), Property.room.contains(word)))
+            stmt = stmt.where(or_(contains(Property.address, word), contains(Property.room, word)))
     today = business_today()
     if criteria.status == "active":
         stmt = stmt.where(Lease.status == "active", Lease.end_date >= today)

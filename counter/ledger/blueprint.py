@@ -15,6 +15,7 @@ from counter.core.access import get_or_404, require
 from counter.core.i18n import locale_code
 from counter.core.pagination import paginate
 from counter.core.timeutil import business_today
+from counter.core.validation import forbidden_character, parse_id
 from counter.ledger import exports, services
 from counter.ledger.forms import (LedgerFilterForm, MonthForm, RangeForm, RemittanceForm, ResolveForm,
                                   ReverseRemittanceForm, StatementUploadForm, StatisticsForm, YearForm)
@@ -37,7 +38,7 @@ def _street_choice(form_field) -> int | None:
     if not current_user.is_district:
         return current_user.street_id
     value = form_field.data
-    return int(value) if value else None
+    return parse_id(value)
 
 
 def _street_choices(form) -> None:
@@ -78,7 +79,7 @@ def _ledger_from_request():
     if valid:
         f = services.LedgerFilters(
             date_from=form.date_from.data, date_to=form.date_to.data,
-            clerk_id=int(form.clerk.data) if form.clerk.data else None,
+            clerk_id=parse_id(form.clerk.data),
             item=form.item.data or None, method=form.method.data or None,
             street_id=_street_choice(form.street) if current_user.is_district else None)
     return form, valid, f
@@ -91,7 +92,7 @@ def index():
     if not valid:
         return render_template("ledger/index.html", form=form, result=None, page=None), 422
     result = services.ledger_query(f)
-    page = paginate(result.stmt.options(selectinload(JournalEntry.receipt)), request.args.get("page", 1, type=int),
+    page = paginate(result.stmt.options(selectinload(JournalEntry.receipt)), request.args.get("page"),
                     per_page=50)
     receipts = {e.receipt_id: e.receipt for e in page.items}
     return render_template("ledger/index.html", form=form, result=result, page=page, receipts=receipts,
@@ -211,8 +212,10 @@ def overview():
 
 def _remittance_page(form, reverse_form=None, status=200):
     year = request.args.get("year", type=int)
+    if year is not None and not 2000 <= year <= 2100:  # the positions of one year (the same bounds as the forms)
+        year = None
     street_id = None if current_user.is_district else current_user.street_id
-    page = paginate(services.remittances_query(street_id), request.args.get("page", 1, type=int), per_page=50)
+    page = paginate(services.remittances_query(street_id), request.args.get("page"), per_page=50)
     return render_template("ledger/remittances.html", form=form, reverse_form=reverse_form or ReverseRemittanceForm(),
                            page=page, reversed=services.reversed_ids(page.items), positions=services.positions(year),
                            year=year, streets={s.id: s for s in services.visible_streets()}), status
@@ -264,7 +267,7 @@ def reverse_remittance(remittance_id):
 
 def _statements_page(form, status=200):
     street_id = None if current_user.is_district else current_user.street_id
-    page = paginate(services.statements_query(street_id), request.args.get("page", 1, type=int), per_page=25)
+    page = paginate(services.statements_query(street_id), request.args.get("page"), per_page=25)
     return render_template("ledger/statements.html", form=form, page=page, headers=HEADERS,
                            streets={s.id: s for s in services.visible_streets()}), status
 
@@ -282,13 +285,19 @@ def upload_statement():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            st = services.import_bank_statement(current_user.street_id, upload.read(), upload.filename or "")
+            st = services.import_bank_statement(current_user.street_id, upload.read(), _filename(upload.filename))
         except StatementError as exc:
             form.file.errors.extend(exc.messages)
         else:
             flash(_("Statement uploaded: %(n)s lines.", n=st.line_count), "success")
             return redirect(url_for("ledger.statement", statement_id=st.id))
     return _statements_page(form, status=422)
+
+
+def _filename(name: str | None) -> str:
+    """The uploaded file's name as it may be shown and stored: printable, at most 200 characters."""
+    name = "".join(c for c in (name or "") if forbidden_character(c) is None).strip()
+    return name[:200] or "statement.csv"
 
 
 def _statement_page(st, error_form=None, error_key=None, status=200):
@@ -311,9 +320,10 @@ def resolve(statement_id):
     form = ResolveForm()
     key = f"{form.kind.data}-{form.target.data}"
     if form.validate_on_submit():
-        if form.kind.data not in ("bank_line", "receipt") or not form.target.data.isdigit():
+        target = parse_id(form.target.data)
+        if form.kind.data not in ("bank_line", "receipt") or target is None:
             abort(400)
-        item = services.find_unmatched(st, form.kind.data, int(form.target.data))
+        item = services.find_unmatched(st, form.kind.data, target)
         if item is None:
             abort(404)
         try:

@@ -1,13 +1,19 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from counter.core.bounds import REASON_MAX, REFERENCE_MAX, TERM_YEARS_MAX
+from counter.core.validation import AMOUNT_MAX, BoundedDateField, CounterForm, MoneyField, WholeNumberField
 from counter.ledger.services import METHOD_LABELS
 
 
-class _GetForm(FlaskForm):
+def _date(label, *validators):
+    """A date inside DATE_MIN .. business date + FUTURE_YEARS_MAX + TERM_YEARS_MAX years."""
+    return BoundedDateField(label, validators=list(validators), extra_years=TERM_YEARS_MAX)
+
+
+class _GetForm(CounterForm):
     class Meta:
         csrf = False
 
@@ -20,8 +26,8 @@ def _ordered(form):
 
 
 class LedgerFilterForm(_GetForm):
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = _date(_l("From"), Optional())
+    date_to = _date(_l("To"), Optional())
     street = SelectField(_l("Street"), coerce=str, validators=[Optional()])
     clerk = SelectField(_l("Clerk"), coerce=str, validators=[Optional()])
     item = SelectField(_l("Tax item"), coerce=str, validators=[Optional()])
@@ -39,8 +45,8 @@ class LedgerFilterForm(_GetForm):
 
 
 class RangeForm(_GetForm):
-    date_from = DateField(_l("From"), validators=[DataRequired()])
-    date_to = DateField(_l("To"), validators=[DataRequired()])
+    date_from = _date(_l("From"), DataRequired())
+    date_to = _date(_l("To"), DataRequired())
     street = SelectField(_l("Street"), coerce=str, validators=[Optional()])
 
     def validate(self, extra_validators=None):
@@ -52,52 +58,39 @@ class RangeForm(_GetForm):
 
 
 class MonthForm(_GetForm):
-    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    year = WholeNumberField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
     month = SelectField(_l("Month"), coerce=int, choices=[(m, str(m)) for m in range(1, 13)])
     street = SelectField(_l("Street"), coerce=str, validators=[Optional()])
 
 
 class YearForm(_GetForm):
-    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    year = WholeNumberField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
 
 
 class StatisticsForm(_GetForm):
-    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
-    on = DateField(_l("Valid leases on"), validators=[Optional()])
+    year = WholeNumberField(_l("Year"), validators=[DataRequired(), NumberRange(2000, 2100)])
+    on = _date(_l("Valid leases on"), Optional())
 
 
-def _yuan(form, field):
-    from fees import yuan_to_fen
-
-    try:
-        fen = yuan_to_fen(field.data or "")
-    except ValueError:
-        raise ValidationError(_l("Enter an amount in yuan with at most two decimals, e.g. 12500.00.")) from None
-    if fen <= 0:
-        raise ValidationError(_l("The amount must be more than zero."))
-    field.fen = fen
-
-
-class RemittanceForm(FlaskForm):
-    period_start = DateField(_l("Period from"), validators=[DataRequired()])
-    period_end = DateField(_l("Period to"), validators=[DataRequired()])
-    amount = StringField(_l("Amount (yuan)"), validators=[DataRequired(), _yuan],
-                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
+class RemittanceForm(CounterForm):
+    period_start = _date(_l("Period from"), DataRequired())
+    period_end = _date(_l("Period to"), DataRequired())
+    amount = MoneyField(_l("Amount (yuan)"), validators=[DataRequired()], max_value=AMOUNT_MAX, positive=True)
     reference = StringField(_l("Payment reference (treasury slip or transfer number)"),
-                            validators=[DataRequired(), Length(max=64)], render_kw={"autocomplete": "off"})
-    remitted_on = DateField(_l("Remitted on"), validators=[DataRequired()])
+                            validators=[DataRequired(), Length(max=REFERENCE_MAX)], render_kw={"autocomplete": "off"})
+    remitted_on = _date(_l("Remitted on"), DataRequired())
 
 
-class ReverseRemittanceForm(FlaskForm):
-    reason = StringField(_l("Reason for the reversal"), validators=[DataRequired(), Length(max=500)])
+class ReverseRemittanceForm(CounterForm):
+    reason = StringField(_l("Reason for the reversal"), validators=[DataRequired(), Length(max=REASON_MAX)])
 
 
-class StatementUploadForm(FlaskForm):
+class StatementUploadForm(CounterForm):
     file = FileField(_l("Bank statement (CSV)"), validators=[FileRequired(_l("Choose a CSV file."))],
                      render_kw={"accept": ".csv,text/csv"})
 
 
-class ResolveForm(FlaskForm):
-    kind = HiddenField(validators=[DataRequired()])
-    target = HiddenField(validators=[DataRequired()])
-    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=1000)], render_kw={"rows": 2})
+class ResolveForm(CounterForm):
+    kind = HiddenField(validators=[DataRequired(), Length(max=16)])
+    target = HiddenField(validators=[DataRequired(), Length(max=10)])
+    note = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=REASON_MAX)], render_kw={"rows": 2})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from counter.core.db import StreetScoped, UTCDateTime
@@ -30,7 +30,7 @@ class Remittance(StreetScoped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     period_start: Mapped[date] = mapped_column(Date, nullable=False)
     period_end: Mapped[date] = mapped_column(Date, nullable=False)
-    amount_fen: Mapped[int] = mapped_column(Integer, nullable=False)  # signed: a reversal is negative
+    amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)  # signed: a reversal is negative
     reference: Mapped[str] = mapped_column(String(64), nullable=False)  # 缴款书号 / bank transfer reference
     remitted_on: Mapped[date] = mapped_column(Date, nullable=False)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)  # reason of a reversal
@@ -55,7 +55,7 @@ class BankStatement(StreetScoped, db.Model):
     period_start: Mapped[date] = mapped_column(Date, nullable=False)  # first and last transaction dates
     period_end: Mapped[date] = mapped_column(Date, nullable=False)
     line_count: Mapped[int] = mapped_column(Integer, nullable=False)
-    total_fen: Mapped[int] = mapped_column(Integer, nullable=False)
+    total_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
@@ -73,7 +73,7 @@ class BankLine(StreetScoped, db.Model):
     statement_id: Mapped[int] = mapped_column(ForeignKey("bank_statement.id"), nullable=False, index=True)
     line_no: Mapped[int] = mapped_column(Integer, nullable=False)  # line number in the file
     txn_date: Mapped[date] = mapped_column(Date, nullable=False)
-    amount_fen: Mapped[int] = mapped_column(Integer, nullable=False)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     reference: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     counterparty: Mapped[str | None] = mapped_column(String(200), nullable=True)
     description: Mapped[str | None] = mapped_column(String(500), nullable=True)

@@ -34,6 +34,9 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
+from counter.core.bounds import REFERENCE_MAX
+from counter.core.validation import AMOUNT_MAX, check_date, forbidden_character
+
 HEADERS: dict[str, tuple[str, ...]] = {
     "date": ("交易日期", "记账日期", "日期", "date", "txn date", "transaction date", "value date"),
     "amount": ("金额", "交易金额", "收入金额", "贷方金额", "amount", "credit", "credit amount"),
@@ -131,12 +134,14 @@ def parse_amount(text: str) -> int:
         negative, t = not negative, t[1:]
     elif t.startswith("+"):
         t = t[1:]
-    if not t or not re.fullmatch(r"\d+(\.\d{1,2})?", t):
+    if not t or not re.fullmatch(r"\d{1,15}(\.\d{1,2})?", t, re.ASCII):
         raise ValueError(text)
     try:
         fen = int(Decimal(t) * 100)
     except InvalidOperation:  # pragma: no cover - the regex already refused it
         raise ValueError(text) from None
+    if fen > AMOUNT_MAX * 100:
+        raise ValueError(text)
     return -fen if negative else fen
 
 
@@ -172,18 +177,22 @@ def parse_statement(data: bytes) -> ParsedStatement:
             errors.append(_("Too many lines (at most %(n)s).", n=MAX_LINES))
             break
         raw_date, raw_amount = _cell(row, columns["date"]), _cell(row, columns["amount"])
+        bad = next((c for c in row if forbidden_character(c) is not None), None)
+        if bad is not None:
+            errors.append(_("Line %(line)s: a control or text-direction character is not allowed.", line=i))
+            continue
         try:
-            txn_date = parse_date(raw_date)
-        except ValueError:
-            errors.append(_("Line %(line)s: “%(value)s” is not a date.", line=i, value=raw_date))
+            txn_date = check_date(parse_date(raw_date))
+        except (ValueError, OverflowError):
+            errors.append(_("Line %(line)s: “%(value)s” is not a date.", line=i, value=raw_date[:40]))
             continue
         try:
             amount = parse_amount(raw_amount)
         except ValueError:
             errors.append(_("Line %(line)s: “%(value)s” is not an amount in yuan with at most two decimals.",
-                            line=i, value=raw_amount))
+                            line=i, value=raw_amount[:40]))
             continue
-        reference = _cell(row, columns["reference"])[:64] or None
+        reference = _cell(row, columns["reference"])[:REFERENCE_MAX] or None
         out.lines.append(ParsedLine(
             line_no=i, txn_date=txn_date, amount_fen=amount, reference=reference,
             counterparty=_cell(row, columns.get("counterparty"))[:200] or None,

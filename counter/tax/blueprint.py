@@ -12,7 +12,9 @@ from sqlalchemy import select
 import fees
 from counter.core.access import get_or_404, require
 from counter.core.i18n import locale_code
+from counter.core.ratelimit import rate_limited
 from counter.core.timeutil import business_today
+from counter.core.validation import InvalidInput, parse_month
 from counter.extensions import db
 from counter.reference import register_reference
 from counter.tax import services
@@ -21,6 +23,7 @@ from counter.tax.models import AssessmentRecord, GuidanceRent, RateScheduleVersi
 from counter.web import register_nav
 
 bp = Blueprint("tax", __name__)
+ESTIMATE_PER_MINUTE = 30  # per client address (config RATE_LIMITS["estimate"])
 
 
 def init_app(app):
@@ -113,9 +116,10 @@ def preview(vid):
     month_error = None
     if month_text:
         try:
-            month = fees.YearMonth.parse(month_text)
-        except ValueError:
-            month_error = _("Enter a month as YYYY-MM.")
+            month = fees.YearMonth.parse(parse_month(month_text))
+        except InvalidInput as exc:
+            month_error = str(exc)
+            month_text = month_text[:64] if month_text.isprintable() else ""
     month, rows = services.preview(v, month)
     return render_template("tax/preview.html", v=v, month=month, rows=rows, form=ConfirmForm(),
                            month_error=month_error, month_text=month_text or str(month)), (422 if month_error else 200)
@@ -193,6 +197,7 @@ def assessment(rid):
 # ------------------------------------------------------------------------------ public estimate
 
 @bp.route("/estimate")
+@rate_limited("estimate", per_minute=ESTIMATE_PER_MINUTE)
 def estimate():
     from counter.streets.models import Street
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (BigInteger, JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -142,7 +142,7 @@ class AssessmentRecord(StreetScoped, db.Model):
     last_month: Mapped[str] = mapped_column(String(7), nullable=False)
     facts: Mapped[dict] = mapped_column(JSON, nullable=False)  # fees.LeaseFacts.to_dict()
     result: Mapped[dict] = mapped_column(JSON, nullable=False)  # fees.Assessment.to_dict()
-    total_fen: Mapped[int] = mapped_column(Integer, nullable=False)
+    total_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     schedules: Mapped[list] = mapped_column(JSON, nullable=False)  # [{"id", "version", "version_row_id"}]
     # 修缮费用 (individuals' income tax): entered by the clerk from the landlord's invoices (incl. what was
     # carried in), and what is left for the next assessment (at most ¥800 a month is deducted)

@@ -4,13 +4,14 @@ check is logged (time and document only). ``/verify/`` takes a typed code; ``/ve
 the key of the offline tokens printed in the QR codes."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from counter.core.ratelimit import rate_limited
 from counter.core.scoping import unrestricted
+from counter.core.validation import CounterForm
 from counter.documents import keys, services
 from counter.documents.labels import KIND_LABELS, REASON_LABELS, STATUS_LABELS
 from counter.web import commit_on_get
@@ -19,7 +20,10 @@ from printing.tokens import public_key_to_b64, public_key_to_pem
 bp = Blueprint("verify", __name__, url_prefix="/verify")
 
 
-class CodeForm(FlaskForm):
+VERIFY_PER_MINUTE = 60  # per client address, both pages together (config RATE_LIMITS["verify"])
+
+
+class CodeForm(CounterForm):
     class Meta:
         csrf = False
 
@@ -29,6 +33,7 @@ class CodeForm(FlaskForm):
 
 
 @bp.route("/")
+@rate_limited("verify", per_minute=VERIFY_PER_MINUTE)
 def check():
     form = CodeForm(request.args)
     if "code" in request.args:
@@ -76,13 +81,20 @@ def ca_certificate():
 
 
 @bp.route("/<code>")
+@rate_limited("verify", per_minute=VERIFY_PER_MINUTE)
 def show(code: str):
     with unrestricted():
         doc = services.find_by_verify_code(code)
         if doc is None:
-            abort(404)
+            return unknown_code(code)
         facts = services.public_facts(doc)
         services.log_verification(doc)
     commit_on_get()
     return render_template("verify/show.html", f=facts, kinds=KIND_LABELS, statuses=STATUS_LABELS,
                            reasons=REASON_LABELS, form=CodeForm(formdata=None))
+
+
+def unknown_code(code: str):
+    """No document has this code: say so plainly (mistyped or forged) and offer the box again."""
+    form = CodeForm(formdata=None, code=code[:64] if code.isprintable() else "")
+    return render_template("verify/unknown.html", form=form), 404

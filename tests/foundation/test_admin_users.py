@@ -31,7 +31,7 @@ def test_short_password_and_bad_username(admin_client, streets):
                                                    "street_id": str(streets[0].id), "password": "short"})
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
-    assert "字段长度必须介于 8 到 128 个字符之间" in html
+    assert "字段长度必须介于 10 到 128 个字符之间" in html
     assert "只能包含字母" in html
 
 
