@@ -53,7 +53,7 @@ class CollectForm(CounterForm):
     first_month = HiddenField(validators=[DataRequired(), Length(max=16), _month])
     last_month = HiddenField(validators=[DataRequired(), Length(max=16), _month])
     idempotency_key = HiddenField(validators=[DataRequired(), Length(max=64)])
-    repair_cost = HiddenField(default="0")  # fen, from the quote the clerk confirmed
+    repair_cost = HiddenField(default="0", validators=[Length(max=20)])  # fen, from the quote the clerk confirmed
 
     def validate_repair_cost(self, field):
         text = (field.data or "0").strip()

@@ -131,22 +131,22 @@ def _print_refused(exc: DocumentError, lease: Lease | None = None, back: str | N
 @require("document.print")
 def certificate(lease_id: int):
     lease = get_or_404(Lease, lease_id)
-    form = PrintForm()
-    if not form.validate_on_submit():
-        abort(400)
     try:
-        printed = services.print_certificate(lease, _reason())
+        printed = services.print_certificate(lease, _print_reason())
     except DocumentError as exc:
         return _print_refused(exc, lease)
     return pdf_response(printed.pdf, printed.document.doc_number)
 
 
-def _reason() -> str | None:
-    """The reprint reason of a print button's form (bounded like every reason)."""
-    from counter.core.bounds import REASON_MAX
-
-    reason = (request.form.get("reason") or "").strip()
-    return reason[:REASON_MAX] or None
+def _print_reason() -> str | None:
+    """A print button's form: CSRF checked (400 otherwise), and the reprint reason — bounded and free of
+    control characters like every text field; a refused reason is a :class:`DocumentError` on its field."""
+    form = PrintForm()
+    if not form.validate_on_submit():
+        if "reason" not in form.errors:
+            abort(400)
+        raise DocumentError(form.errors["reason"][0], "reason")
+    return (form.reason.data or "").strip() or None
 
 
 @bp.route("/lease/<int:lease_id>/slip", methods=["GET", "POST"])
@@ -221,10 +221,8 @@ def receipt(receipt_id: int):
     from counter.collection.models import Receipt
 
     r = get_or_404(Receipt, receipt_id)
-    if not PrintForm().validate_on_submit():
-        abort(400)
     try:
-        printed = services.print_receipt(r, _reason())
+        printed = services.print_receipt(r, _print_reason())
     except DocumentError as exc:
         return _print_refused(exc, back=url_for("collection.receipt", receipt_id=r.id))
     return pdf_response(printed.pdf, printed.document.doc_number)
@@ -238,10 +236,8 @@ def day_close(day_close_id: int):
     dc = get_or_404(DayClose, day_close_id)
     if dc.clerk_id != current_user.id and not current_user.can("dayclose.sign"):
         abort(403)
-    if not PrintForm().validate_on_submit():
-        abort(400)
     try:
-        printed = services.print_day_close(dc, _reason())
+        printed = services.print_day_close(dc, _print_reason())
     except DocumentError as exc:
         return _print_refused(exc)
     return pdf_response(printed.pdf, printed.document.doc_number)

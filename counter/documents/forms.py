@@ -22,7 +22,9 @@ class SlipForm(CounterForm):
 
 
 class PrintForm(CounterForm):
-    """A print button (CSRF only)."""
+    """A print button: CSRF, and the reason when the print is a reprint (补打) of the original."""
+
+    reason = StringField(_l("Reason for the reprint"), validators=[Optional(), Length(max=REASON_MAX)])
 
 
 class ReprintForm(CounterForm):

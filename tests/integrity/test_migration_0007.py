@@ -8,7 +8,7 @@ import os
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import MetaData, func, select, text
 
 from counter.extensions import db
 from tests.integrity.pglib import fresh_database, sibling_url
@@ -55,33 +55,37 @@ def _legacy_data() -> dict:
     db.session.commit()
     street = db.session.scalars(select(Street).order_by(Street.code)).first()
     conn = db.session.connection()
+    # the tables as 0006 made them (reflected): the models carry the columns of later migrations
+    old = MetaData()
+    old.reflect(bind=conn)
+    old = old.tables
     now = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
     day = date(2026, 3, 2)
-    clerk = conn.execute(User.__table__.insert().values(username="old.clerk", display_name="old", password_hash="x",
+    clerk = conn.execute(old["user_account"].insert().values(username="old.clerk", display_name="old", password_hash="x",
                                                         role="clerk", street_id=street.id, active=True,
-                                                        created_at=now).returning(User.__table__.c.id)).scalar()
+                                                        created_at=now).returning(old["user_account"].c.id)).scalar()
     props = []
     for room in ("101", "101 ", "102"):  # the first two are one property once normalised (the race of issue 11)
-        props.append(conn.execute(Property.__table__.insert().values(
+        props.append(conn.execute(old["property"].insert().values(
             street_id=street.id, address="福田区旧数据路1号", room=room, floor_area_centi=5000, design_use="residential",
-            has_title=True, created_at=now).returning(Property.__table__.c.id)).scalar())
-    lease = conn.execute(Lease.__table__.insert().values(
+            has_title=True, created_at=now).returning(old["property"].c.id)).scalar())
+    lease = conn.execute(old["lease"].insert().values(
         street_id=street.id, property_id=props[0], reg_year=2024, reg_seq=1, registration_number="OLD-1",
         registration_code="FT01-2024-000001", status="active", version=1, lease_use="residential",
         landlord_kind="individual", is_sublease=False, rented_area_centi=5000, signing_date=date(2024, 1, 1),
         start_date=date(2024, 1, 1), end_date=date(2026, 12, 31), monthly_rent_fen=350000, deposit_fen=0,
-        payment_cycle="monthly", registered_on=date(2024, 1, 1), registered_at=now).returning(Lease.__table__.c.id)).scalar()
+        payment_cycle="monthly", registered_on=date(2024, 1, 1), registered_at=now).returning(old["lease"].c.id)).scalar()
     receipts = {}
     seq, prev = 0, "0" * 64
     for n, (first, last, status, total) in enumerate((("2024-01", "2024-02", "issued", 2000),
                                                       ("2024-02", "2024-02", "issued", 1000),
                                                       ("2024-03", "2024-03", "void", 1000)), start=1):
-        rid = conn.execute(Receipt.__table__.insert().values(
+        rid = conn.execute(old["receipt"].insert().values(
             street_id=street.id, lease_id=lease, year=2026, seq=n, receipt_number=f"FT01-R2026-{n:06d}",
             payer_name="张三", first_month=first, last_month=last, total_fen=total, method="cash", business_date=day,
             clerk_id=clerk, issued_at=now, status=status, idempotency_key=f"old-{n}",
             void_reason="错" if status == "void" else None, voided_at=now if status == "void" else None,
-            voided_by_id=clerk if status == "void" else None).returning(Receipt.__table__.c.id)).scalar()
+            voided_by_id=clerk if status == "void" else None).returning(old["receipt"].c.id)).scalar()
         receipts[n] = rid
         kinds = [("collection", total, None)] + ([("void", -total, "orig")] if status == "void" else [])
         orig = None
@@ -92,16 +96,16 @@ def _legacy_data() -> dict:
                       "method": "cash", "kind": kind, "reverses_id": orig if kind != "collection" else None,
                       "created_at": now, "prev_hash": prev}
             prev = legacy_row_hash(fields)
-            orig = conn.execute(JournalEntry.__table__.insert().values(**{k: fields[k] for k in HASHED_FIELDS},
+            orig = conn.execute(old["journal_entry"].insert().values(**{k: fields[k] for k in HASHED_FIELDS},
                                                                        row_hash=prev)
-                                .returning(JournalEntry.__table__.c.id)).scalar()
+                                .returning(old["journal_entry"].c.id)).scalar()
     for kind, year, value in (("receipt", 2026, 3), ("journal", 0, seq)):
         conn.execute(text("INSERT INTO serial_counter (kind, street_id, year, last_value) VALUES (:k, :s, :y, :v)"),
                      {"k": kind, "s": street.id, "y": year, "v": value})
     for action in ("user.create", "collection.collect"):
-        conn.execute(AuditEntry.__table__.insert().values(at=now, username="system", street_id=street.id,
+        conn.execute(old["audit_entry"].insert().values(at=now, username="system", street_id=street.id,
                                                           action=action, summary="before 0007", after={"n": 1}))
-    conn.execute(DayClose.__table__.insert().values(
+    conn.execute(old["day_close"].insert().values(
         street_id=street.id, clerk_id=clerk, business_date=day, status="closed", receipt_count=3,
         totals={"by_method": {"cash": 3000}, "by_item": {}, "total_fen": 3000, "void_count": 1},
         counted_cash_fen=3000, expected_cash_fen=3000, variance_fen=0, closed_at=now))
