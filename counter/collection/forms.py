@@ -19,15 +19,16 @@ def method_label(code: str) -> str:
 
 
 class MonthsForm(FlaskForm):
-    """Step 1 of collecting (GET): the months to pay for."""
+    """Step 1 of collecting (GET): the rent periods to pay for, by their dates (the view sets the choices:
+    the lease's periods, value = the period's first day; the service also takes the month a period
+    starts in, ``YYYY-MM``, and checks either)."""
 
     class Meta:
         csrf = False
 
-    first = StringField(_l("First month"), validators=[DataRequired()],
-                        render_kw={"type": "month", "autofocus": True, "placeholder": "YYYY-MM"})
-    last = StringField(_l("Last month"), validators=[DataRequired()],
-                       render_kw={"type": "month", "placeholder": "YYYY-MM"})
+    first = SelectField(_l("First period"), validators=[DataRequired()], choices=[], validate_choice=False,
+                        render_kw={"autofocus": True})
+    last = SelectField(_l("Last period"), validators=[DataRequired()], choices=[], validate_choice=False)
     # 修缮费用 from the landlord's invoices (individuals' income tax, at most ¥800 a month; the rest carries)
     repair = DecimalField(_l("Repair costs (yuan)"), places=None,
                           validators=[Optional(), NumberRange(min=0, max=MONTHLY_RENT_MAX),
@@ -43,7 +44,7 @@ class MonthsForm(FlaskForm):
 
 
 class CollectForm(FlaskForm):
-    """Step 2 (POST): payment and confirmation; the months ride along as hidden fields."""
+    """Step 2 (POST): payment and confirmation; the periods ride along as hidden fields (first days)."""
 
     first_month = HiddenField(validators=[DataRequired()])
     last_month = HiddenField(validators=[DataRequired()])
@@ -62,7 +63,7 @@ class CollectForm(FlaskForm):
                          render_kw={"autofocus": True})
     reference = StringField(_l("Payment reference"), validators=[Length(max=64)],
                             render_kw={"autocomplete": "off"})
-    repeat_reason = TextAreaField(_l("Reason for paying these months again"),
+    repeat_reason = TextAreaField(_l("Reason for paying these periods again"),
                                   validators=[Optional(), Length(max=500)], render_kw={"rows": 2})
 
     def validate_reference(self, field):

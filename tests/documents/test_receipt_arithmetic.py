@@ -1,7 +1,8 @@
 """The printed receipt's lines add up (issue 13): every row read back from the PDF (pdftotext) recomputes
-with plain Decimal arithmetic - base x rate = tax, tax - relief = each month, x months = amount - the
-notes' bases recompute too (rent / 1.05, the income tax base), and the amounts add up to the printed total.
-Nothing here uses the engine's code to recompute."""
+with plain Decimal arithmetic - base x rate = tax, tax - relief = each period, x periods = amount - the
+notes' bases recompute too (a short period's rent = monthly rent x days / days of the full period, rent /
+1.05, the income tax base), and the amounts add up to the printed total. Nothing here uses the engine's
+code to recompute."""
 from __future__ import annotations
 
 import re
@@ -17,9 +18,11 @@ from .conftest import needs_tools, pdf_pages
 
 _NUM = r"\d[\d,]*\.\d{2}"
 _ROW = re.compile(
-    rf"^\s*(?P<item>[\u4e00-\u9fff]+)\s+(?P<period>\d{{4}}-\d{{2}}(?:至\d{{4}}-\d{{2}})?)\s+"
+    rf"^\s*(?P<item>[\u4e00-\u9fff]+)\s+(?P<period>\d{{4}}-\d{{2}}-\d{{2}}至\d{{4}}-\d{{2}}-\d{{2}})\s+"
     rf"(?P<base>{_NUM})\s+(?P<rate>\d+(?:\.\d+)?)%\s+(?P<tax>{_NUM})\s+"
     rf"(?:(?P<pct>\d+(?:\.\d+)?)%\s+(?P<relief>{_NUM})\s+)?(?P<n>\d+)\s+(?P<amount>{_NUM})\s*$", re.M)
+_PRORATE = re.compile(rf"租金（(\d{{4}}-\d{{2}}-\d{{2}})至(\d{{4}}-\d{{2}}-\d{{2}})，不足一期，按日折算）=月租金({_NUM})"
+                      rf"×(\d+)÷(\d+)=({_NUM})")
 _EX_VAT = re.compile(rf"不含增值税租金（[^）]*）=({_NUM})÷(\d\.\d+)=({_NUM})")
 _IIT_PCT = re.compile(rf"个人所得税（([^）]*)）应纳税所得额=\(收入({_NUM})−税费({_NUM})−修缮费用({_NUM})\)×\(1−(\d+)%\)=({_NUM})")
 _IIT_FIX = re.compile(rf"个人所得税（([^）]*)）应纳税所得额=收入({_NUM})−税费({_NUM})−修缮费用({_NUM})−({_NUM})=({_NUM})")
@@ -53,6 +56,9 @@ def check_printed_arithmetic(text: str) -> list[dict]:
         assert relief == (D(r["relief"]) if r["relief"] else 0), r
         assert (tax - relief) * int(r["n"]) == D(r["amount"]), r
     flat = re.sub(r"\s+", "", text)
+    for start, end, monthly, days, full, rent in _PRORATE.findall(flat):
+        assert (date.fromisoformat(end) - date.fromisoformat(start)).days + 1 == int(days) < int(full)
+        assert fen(D(monthly) * int(days) / int(full)) == D(rent)
     for rent, divisor, ex_vat in _EX_VAT.findall(flat):
         assert fen(D(rent) / D(divisor)) == D(ex_vat)
     for guidance, area, floor in _FLOOR.findall(flat):
@@ -113,7 +119,7 @@ def test_receipt_across_a_schedule_change_recomputes_on_paper(app, streets, user
     text = layout_text(printed.pdf, tmp_path)
     rows = check_printed_arithmetic(text)
     assert sum(D(r["amount"]) for r in rows) * 100 == receipt.total_fen
-    assert {r["period"] for r in rows} == {"2022-12", "2023-01"}
+    assert {r["period"] for r in rows} == {"2022-12-01至2022-12-31", "2023-01-01至2023-01-31"}
     assert "示例税率" in text  # a demo install: sample rates are marked
     assert "120,000.00 ÷ 1.05 = 114,285.71" in text
     assert pdf_pages(printed.pdf, tmp_path) == 1
