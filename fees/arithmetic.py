@@ -193,7 +193,7 @@ class Breakdown:
         excluding VAT, income tax base, repairs."""
         zh = lang != "en"
         out: list[str] = []
-        for first, last, m in _period_spans(self.months):
+        for first, last, m in _period_spans(self.months, _floor_key):
             span = _span(first, last, lang)
             if m.floor_rent_fen is not None and m.floor_rent_fen > m.declared_rent_fen:
                 area = f"{self.area_m2} m²"
@@ -203,8 +203,9 @@ class Breakdown:
                            f"Taxable rent ({span}) = guidance {num(m.guidance_yuan_per_m2)}/m² × {area} = "
                            f"{yuan(m.floor_rent_fen)}, above the declared {yuan(m.declared_rent_fen)}"
                            + (" (sample data)" if m.guidance_sample else ""))
-            if m.prorated:
-                out.append(prorate_note(m, lang))
+        out.extend(prorate_note(m, lang) for m in self.months if m.prorated)
+        for first, last, m in _period_spans(self.months, _vat_key):
+            span = _span(first, last, lang)
             if m.vat_divisor is not None and m.rent_ex_vat_fen is not None:
                 out.append(f"不含增值税租金（{span}）= {yuan(m.rent_fen)} ÷ {num(m.vat_divisor)} = "
                            f"{yuan(m.rent_ex_vat_fen)}" if zh else
@@ -238,12 +239,19 @@ def prorate_note(m, lang: str = "zh") -> str:
             f"{p.days} ÷ {p.full_days} = {yuan(m.rent_fen)}")
 
 
-def _period_spans(months):
-    """Consecutive periods with the same basis (rent, floor, VAT divisor), as (first, last, basis)."""
+def _floor_key(m):
+    return m.declared_rent_fen, m.floor_rent_fen, m.guidance_yuan_per_m2, m.guidance_sample
+
+
+def _vat_key(m):
+    return m.rent_fen, m.vat_divisor, m.rent_ex_vat_fen
+
+
+def _period_spans(months, key_of):
+    """Consecutive periods whose ``key_of(basis)`` is the same, as (first, last, basis)."""
     out = []
     for m in months:
-        key = (m.declared_rent_fen, m.taxable_rent_fen, m.rent_fen, m.floor_rent_fen, m.guidance_yuan_per_m2,
-               m.guidance_sample, m.vat_divisor, m.rent_ex_vat_fen, m.prorated)
+        key = key_of(m)
         if out and out[-1][3] == key and m.period.follows(out[-1][1]):
             out[-1][1] = m.period
         else:
@@ -265,7 +273,10 @@ def breakdown(a) -> Breakdown:
     for item, lines in by_item.items():
         runs: list[list] = []
         for line in lines:
-            sig = tuple(sorted((k, str(v)) for k, v in line.to_dict().items() if k not in _SIGNATURE_SKIP))
+            if line.exempt_reason:  # an exempt item: one note over the periods it is exempt for, short or not
+                sig = ("exempt", line.exempt_reason, line.threshold_fen)
+            else:
+                sig = tuple(sorted((k, str(v)) for k, v in line.to_dict().items() if k not in _SIGNATURE_SKIP))
             if runs and runs[-1][0] == sig and line.period.follows(runs[-1][2]):
                 runs[-1][2] = line.period
                 runs[-1][3] += 1

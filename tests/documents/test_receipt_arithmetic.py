@@ -143,3 +143,31 @@ def test_receipt_with_repair_costs_recomputes(app, streets, users, tmp_path, rep
     if repair:
         assert "修缮费用800.00)" in flat and "修缮费用700.00)" in flat   # 800 in January, the rest in February
         assert "结转0.00" in flat
+
+
+@needs_tools
+def test_prorated_last_period_receipt_shows_the_dates(app, streets, users, tmp_path):
+    """A lease from 2024-03-15 to 2024-06-30: its last rent period, 2024-06-15 .. 2024-06-30, is 16 days of a
+    30-day period (06-15 .. 07-14). The receipt prints the period's dates (税款所属期 and the row), the
+    prorated rent (3,000.00 x 16 / 30 = 1,600.00, recomputed from the paper by check_printed_arithmetic),
+    and the rows' bases come from it; one page."""
+    from counter.collection import services as svc
+    from counter.documents import services as docs
+
+    lease = _lease(streets[0].id, 300000, date(2024, 3, 15), date(2024, 6, 30))
+    receipt = svc.collect(lease, "2024-03-15", "2024-06-15", "cash", None, "arith-short", clerk=users["clerk_a"])
+    db.session.commit()
+    printed = docs.print_receipt(receipt)
+    db.session.commit()
+    text = layout_text(printed.pdf, tmp_path)
+    rows = check_printed_arithmetic(text)
+    flat = re.sub(r"\s+", "", text)
+    assert "税款所属期2024年3月15日至2024年6月30日" in flat
+    # the guidance floor of 南园 (70/m² x 120 m² = 8,400) is above the declared 3,000: prorated 8,400 x 16 / 30
+    assert "租金（2024-06-15至2024-06-30，不足一期，按日折算）=月租金8,400.00×16÷30=4,480.00" in flat
+    assert {r["period"]: int(r["n"]) for r in rows if r["item"] == "房产税"} == \
+        {"2024-03-15至2024-06-14": 3, "2024-06-15至2024-06-30": 1}
+    short = next(r for r in rows if r["item"] == "房产税" and r["period"] == "2024-06-15至2024-06-30")
+    assert short["base"] == "4,480.00"
+    assert sum(D(r["amount"]) for r in rows) * 100 == receipt.total_fen
+    assert pdf_pages(printed.pdf, tmp_path) == 1
