@@ -61,7 +61,7 @@ def _period_choices(periods, paid):
     for p in periods:
         label = svc.period_label(p, lang)
         if p.short:
-            label += " " + _("(%(days)d of %(full)d days)", days=p.days, full=p.full_days)
+            label += " " + _("(%(days)d/%(full)d days)", days=p.days, full=p.full_days)
         if p.start in paid:
             label += " " + _("(paid)")
         out.append((p.start.isoformat(), label))
