@@ -104,19 +104,24 @@ def _lease(street_id, rent_fen, start, end):
     return lease
 
 
+def _collect_and_print(lease, first, last, key, clerk, tmp_path, **kw):
+    """Collect ``first..last`` and print the receipt's original: (receipt, printed, its layout text)."""
+    from counter.collection import services as svc
+    from counter.documents import services as docs
+
+    receipt = svc.collect(lease, first, last, "cash", None, key, clerk=clerk, **kw)
+    db.session.commit()
+    printed = docs.print_receipt(receipt)
+    db.session.commit()
+    return receipt, printed, layout_text(printed.pdf, tmp_path)
+
+
 @needs_tools
 def test_receipt_across_a_schedule_change_recomputes_on_paper(app, streets, users, tmp_path):
     """¥120,000 a month, December 2022 (threshold ¥150,000: VAT exempt) and January 2023 (threshold
     ¥100,000: VAT charged on 120,000 / 1.05): two rows per item, each recomputing; one page."""
-    from counter.collection import services as svc
-    from counter.documents import services as docs
-
     lease = _lease(streets[0].id, 12000000, date(2022, 11, 1), date(2023, 10, 31))
-    receipt = svc.collect(lease, "2022-12", "2023-01", "cash", None, "arith-1", clerk=users["clerk_a"])
-    db.session.commit()
-    printed = docs.print_receipt(receipt)
-    db.session.commit()
-    text = layout_text(printed.pdf, tmp_path)
+    receipt, printed, text = _collect_and_print(lease, "2022-12", "2023-01", "arith-1", users["clerk_a"], tmp_path)
     rows = check_printed_arithmetic(text)
     assert sum(D(r["amount"]) for r in rows) * 100 == receipt.total_fen
     assert {r["period"] for r in rows} == {"2022-12-01至2022-12-31", "2023-01-01至2023-01-31"}
@@ -128,15 +133,10 @@ def test_receipt_across_a_schedule_change_recomputes_on_paper(app, streets, user
 @needs_tools
 @pytest.mark.parametrize("repair", [0, 150000])
 def test_receipt_with_repair_costs_recomputes(app, streets, users, tmp_path, repair):
-    """The repair costs deducted show in the income tax note of the receipt (¥800 a month, the rest carried)."""
-    from counter.collection import services as svc
-    from counter.documents import services as docs
-
+    """The repair costs deducted show in the income tax note of the receipt (¥800 a period, the rest carried)."""
     lease = _lease(streets[0].id, 300000, date(2026, 1, 1), date(2026, 12, 31))
-    receipt = svc.collect(lease, "2026-01", "2026-02", "cash", None, f"arith-r{repair}", clerk=users["clerk_a"],
-                          repair_cost_fen=repair)
-    db.session.commit()
-    text = layout_text(docs.print_receipt(receipt).pdf, tmp_path)
+    _receipt, _printed, text = _collect_and_print(lease, "2026-01", "2026-02", f"arith-r{repair}", users["clerk_a"],
+                                                  tmp_path, repair_cost_fen=repair)
     check_printed_arithmetic(text)
     flat = re.sub(r"\s+", "", text)
     assert "指导租金70/m²×120.00m²=8,400.00" in flat  # the sample guidance floor of 南园 (70 x 120 m²)
@@ -148,18 +148,12 @@ def test_receipt_with_repair_costs_recomputes(app, streets, users, tmp_path, rep
 @needs_tools
 def test_prorated_last_period_receipt_shows_the_dates(app, streets, users, tmp_path):
     """A lease from 2024-03-15 to 2024-06-30: its last rent period, 2024-06-15 .. 2024-06-30, is 16 days of a
-    30-day period (06-15 .. 07-14). The receipt prints the period's dates (税款所属期 and the row), the
-    prorated rent (3,000.00 x 16 / 30 = 1,600.00, recomputed from the paper by check_printed_arithmetic),
-    and the rows' bases come from it; one page."""
-    from counter.collection import services as svc
-    from counter.documents import services as docs
-
+    30-day period (06-15 .. 07-14). The receipt prints the period's dates (税款所属期 and the rows), the
+    prorated rent (the monthly taxable rent x 16 / 30, recomputed from the paper by check_printed_arithmetic),
+    and the short row's bases come from it; one page."""
     lease = _lease(streets[0].id, 300000, date(2024, 3, 15), date(2024, 6, 30))
-    receipt = svc.collect(lease, "2024-03-15", "2024-06-15", "cash", None, "arith-short", clerk=users["clerk_a"])
-    db.session.commit()
-    printed = docs.print_receipt(receipt)
-    db.session.commit()
-    text = layout_text(printed.pdf, tmp_path)
+    receipt, printed, text = _collect_and_print(lease, "2024-03-15", "2024-06-15", "arith-short", users["clerk_a"],
+                                                tmp_path)
     rows = check_printed_arithmetic(text)
     flat = re.sub(r"\s+", "", text)
     assert "税款所属期2024年3月15日至2024年6月30日" in flat

@@ -5,7 +5,6 @@ PDF) and verify; the old calendar-month claims stay valid - a rent period overla
 counts as paid - and new collections claim rent periods, sealed with version 2; down and up again."""
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from datetime import date, datetime, timezone
@@ -14,44 +13,25 @@ import pytest
 from sqlalchemy import select, text
 
 from counter.extensions import db
-from tests.integrity.pglib import fresh_database, sibling_url
+from tests.integrity.migrationlib import app_at, backends, insert_clerk, insert_lease
 
 KEY = "migration-0011-ledger-key"
 
 
-def _backends():
-    return ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
-
-
-@pytest.fixture(params=_backends())
+@pytest.fixture(params=backends())
 def old_app(request, tmp_path):
     """An app on an empty database migrated to 0010 (calendar-month receipts)."""
-    from counter import create_app
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'before-0011.db'}"
-    else:
-        url = fresh_database(sibling_url(os.environ["TEST_DATABASE_URL"], "_m0011"))
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "LEDGER_HMAC_KEY": KEY,
-                      "INSTANCE_PATH": str(tmp_path), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "WTF_CSRF_ENABLED": False})
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade(revision="0010")
+    with app_at(request.param, tmp_path, "0010", "m0011", KEY, WTF_CSRF_ENABLED=False) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _before_0011() -> dict:
     """What a 0010 installation holds, written as its code did: a lease from 2024-03-15 whose receipts paid the
     calendar months 2024-03..2024-04 (issued) and 2024-05 (voided), their month claims in receipt_period and
     their journal lines sealed (HMAC) over the version-1 fields."""
-    from counter.auth.models import User
     from counter.collection.integrity import HASHED_FIELDS, row_hash
     from counter.collection.models import JournalEntry, Receipt, ReceiptPeriod
-    from counter.leases.models import Lease, LeaseParty, Party, Property
+    from counter.leases.models import LeaseParty, Party, Property
     from counter.reference import ensure_reference_data
     from counter.streets.models import Street
 
@@ -61,21 +41,15 @@ def _before_0011() -> dict:
     conn = db.session.connection()
     now = datetime(2024, 5, 20, 2, 0, tzinfo=timezone.utc)
     day = date(2024, 5, 20)
-    clerk = conn.execute(User.__table__.insert().values(username="old.clerk", display_name="old", password_hash="x",
-                                                        role="clerk", street_id=street.id, active=True,
-                                                        created_at=now).returning(User.__table__.c.id)).scalar()
+    clerk = insert_clerk(conn, street.id, now)
     prop = conn.execute(Property.__table__.insert().values(
         street_id=street.id, address="福田区旧数据路11号", room="1101", floor_area_centi=5000, design_use="residential",
         has_title=True, created_at=now).returning(Property.__table__.c.id)).scalar()
     party = conn.execute(Party.__table__.insert().values(
         street_id=street.id, kind="person", name="赵六", id_type="passport", id_number="P00000011",
         created_at=now).returning(Party.__table__.c.id)).scalar()
-    lease = conn.execute(Lease.__table__.insert().values(
-        street_id=street.id, property_id=prop, reg_year=2024, reg_seq=11, registration_number="OLD-11",
-        registration_code="FT01-2024-000011", status="active", version=1, lease_use="residential",
-        landlord_kind="individual", is_sublease=False, rented_area_centi=5000, signing_date=date(2024, 3, 1),
-        start_date=date(2024, 3, 15), end_date=date(2025, 3, 14), monthly_rent_fen=350000, deposit_fen=0,
-        payment_cycle="monthly", registered_on=date(2024, 3, 1), registered_at=now).returning(Lease.__table__.c.id)).scalar()
+    lease = insert_lease(conn, street.id, prop, now, number=11, start=date(2024, 3, 15), end=date(2025, 3, 14),
+                         rent_fen=350000)
     conn.execute(LeaseParty.__table__.insert().values(street_id=street.id, lease_id=lease, party_id=party,
                                                       role="landlord", position=0))
     receipts, seq, prev = {}, 0, "0" * 64
