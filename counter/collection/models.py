@@ -83,11 +83,6 @@ class Receipt(StreetScoped, db.Model):
     def months(self) -> tuple[str, str]:
         return self.first_month, self.last_month
 
-    @property
-    def periods_label(self) -> str:
-        """``2024-03-15 至 2024-06-30`` (税款所属期)."""
-        return f"{self.period_start.isoformat()} 至 {self.period_end.isoformat()}"
-
 
 class JournalEntry(StreetScoped, db.Model):
     """台账分录: one line per tax item per receipt (and per reversal). Append-only, hash-chained per street.

@@ -85,6 +85,25 @@ def _before_0011() -> dict:
     return {"street": street.id, "lease": lease, "receipts": receipts, "clerk": clerk, "rows": seq}
 
 
+def _printed(app, receipt_id: int) -> bytes:
+    """The receipt's original PDF, printed in a thread of its own: the PDF signer runs ``asyncio.run``, which
+    refuses a thread where an event loop runs (Playwright's, when the browser journeys ran before)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from counter.collection.models import Receipt
+    from counter.documents import services as docs
+
+    def work() -> bytes:
+        with app.app_context():
+            printed = docs.print_receipt(db.session.get(Receipt, receipt_id))
+            db.session.commit()
+            return printed.pdf
+
+    db.session.commit()
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(work).result()
+
+
 def test_migration_0011_on_existing_receipts(old_app, tmp_path):
     from flask_migrate import downgrade, upgrade
 
@@ -118,11 +137,7 @@ def test_migration_0011_on_existing_receipts(old_app, tmp_path):
     assert page.status_code == 200
     assert re.search(r'id="receipt-periods">2024-03-01 – 2024-04-30<', page.get_data(as_text=True))
     assert client.get(f"/collection/lease/{data['lease']}").status_code == 200
-    from counter.documents import services as docs
-
-    printed = docs.print_receipt(r1)
-    db.session.commit()
-    (tmp_path / "old.pdf").write_bytes(printed.pdf)
+    (tmp_path / "old.pdf").write_bytes(_printed(old_app, r1.id))
     flat = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "old.pdf"), "-"],
                                              check=True, capture_output=True).stdout.decode("utf-8"))
     assert "2024年3月1日至2024年4月30日" in flat and "666.00" in flat
