@@ -51,7 +51,8 @@ def _setup_rows(db, streets):
         db.session.flush()
         receipt = Receipt(street_id=s.id, lease_id=lease.id, year=2024, seq=999999,
                           receipt_number=f"{s.short_code}-BENCH", payer_name="bench", first_month="2024-01",
-                          last_month="2024-01", total_fen=0, method="cash", business_date=START,
+                          last_month="2024-01", period_start=date(2024, 1, 1), period_end=date(2024, 1, 31),
+                          total_fen=0, method="cash", business_date=START,
                           clerk_id=user.id, idempotency_key=f"bench-{s.short_code}")
         db.session.add(receipt)
         db.session.flush()

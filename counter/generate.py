@@ -41,6 +41,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+import fees
 from counter.leases.idnumbers import make_credit_code, make_resident_id
 from counter.leases.models import address_key
 
@@ -118,14 +119,14 @@ COLUMNS = {
     "lease_event": ("id", "street_id", "lease_id", "kind", "version", "at", "business_date", "user_id", "username",
                     "reason", "before", "after"),
     "receipt": ("id", "street_id", "lease_id", "year", "seq", "receipt_number", "payer_name", "first_month",
-                "last_month", "total_fen", "method", "payment_reference", "business_date", "clerk_id", "issued_at",
+                "last_month", "period_start", "period_end", "total_fen", "method", "payment_reference", "business_date", "clerk_id", "issued_at",
                 "status", "idempotency_key", "assessment_record_id", "repeat_reason", "void_reason", "voided_at",
                 "voided_by_id"),
     "receipt_period": ("id", "street_id", "lease_id", "receipt_id", "period_start", "period_end", "is_repeat",
                        "released_at", "released_by_id"),
     "journal_entry": ("id", "street_id", "seq", "receipt_id", "lease_id", "clerk_id", "business_date", "item",
                       "item_name_zh", "amount_fen", "method", "kind", "reverses_id", "created_at", "prev_hash",
-                      "row_hash"),
+                      "row_hash", "seal_version", "period_start", "period_end"),
     "printed_document": ("id", "street_id", "kind", "year", "seq", "doc_number", "verify_code", "lease_id",
                          "lease_version", "receipt_id", "day_close_id", "period", "holder_name", "holder_party_id",
                          "purpose", "paper", "original_id", "reprint_no", "reprint_reason", "printed_by_id",
@@ -294,6 +295,7 @@ class Generator:
     def __init__(self, conn, leases: int, years: int, seed: int, progress: bool = True, batch: int = 5000,
                  checked: bool = False):
         from counter.collection.models import GENESIS_HASH
+        from counter.collection.integrity import SEAL_VERSION
         from counter.collection.services import row_hash
         from counter.documents.keys import verify_code_for
         from counter.leases.services import format_registration
@@ -308,6 +310,7 @@ class Generator:
         self.w = Writer(conn, checked=checked)
         self.stats = Stats()
         self.row_hash = row_hash
+        self.seal_version = SEAL_VERSION
         self.genesis = GENESIS_HASH
         from counter.documents import keys
 
@@ -668,20 +671,22 @@ class Generator:
                            purpose="学位申请" if kind == "info_slip" else None,
                            paper="A4" if kind == "info_slip" else None)
 
-        # tax: about 60 % of the active filings pay tax at the window, by period, up to three receipts
+        # tax: about 60 % of the active filings pay tax at the window, by rent period (anchored at the term's
+        # start, the last one short), a run of periods per receipt, up to three receipts
         if cancelled_on is None and r.random() < 0.6:
             months = {"monthly": 3, "quarterly": 3, "half_yearly": 6, "yearly": 12}[cycle]
-            last_day = ended_on or end
+            periods = fees.rent_periods(start, ended_on or end)
             lease_ref = (st, lease_id, use, landlord_kind, rent_fen, final_rent, amend_day, tenants, landlord)
-            first = date(start.year, start.month, 1)
             pay_day = day
-            for _ in range(r.choice((1, 1, 2, 3))):
-                period_last = min(_month_add(first, months) - timedelta(days=1), last_day)
-                if first > last_day:
+            for k in range(r.choice((1, 1, 2, 3))):
+                run = periods[k * months:(k + 1) * months]
+                if not run:
                     break
-                self._schedule(pay_day, "receipt", (lease_ref, first, date(period_last.year, period_last.month, 1)))
-                first = _month_add(first, months)
-                pay_day = max(pay_day + timedelta(days=1), first + timedelta(days=r.randrange(0, 10)))
+                self._schedule(pay_day, "receipt", (lease_ref, [(p.start, p.end, p.days / p.full_days) for p in run]))
+                following = periods[(k + 1) * months] if (k + 1) * months < len(periods) else None
+                if following is None:
+                    break
+                pay_day = max(pay_day + timedelta(days=1), following.start + timedelta(days=r.randrange(0, 10)))
 
         # renewal of an active lease that ran its term: same property and parties, a new filing
         if status == "active" and chain < 3 and r.random() < 0.25:
@@ -703,10 +708,11 @@ class Generator:
         self.stats.documents += 1
 
     def _receipt(self, day: date, payload) -> None:
-        (st, lease_id, use, landlord_kind, rent0, rent1, amend_day, tenants, landlord), first, last = payload
+        (st, lease_id, use, landlord_kind, rent0, rent1, amend_day, tenants, landlord), periods = payload
         r = self.rng
         rent = rent1 if amend_day is not None and day >= amend_day else rent0
-        n_months = (last.year - first.year) * 12 + last.month - first.month + 1
+        first, last = periods[0][0], periods[-1][1]
+        n_months = sum(share for _s, _e, share in periods)  # a short last period counts its share of days
         lines = []
         for item, name, rate in self.tax.items(use, landlord_kind, rent, first.year):
             amount = int(round(rate * rent * n_months))
@@ -724,44 +730,44 @@ class Generator:
         void = r.random() < 0.005
         reference = None if method == "cash" else f"{method[:2].upper()}{day:%Y%m%d}{r.randrange(10 ** 8):08d}"
         payer = landlord[1][:120]
-        self.w.add("receipt", (rid, st.id, lease_id, year, seq, number, payer, _ym(first), _ym(last), total, method,
+        self.w.add("receipt", (rid, st.id, lease_id, year, seq, number, payer, _ym(first), _ym(periods[-1][0]), first,
+                               last, total, method,
                                reference, day, st.clerk_id, issued, "void" if void else "issued",
                                f"gen-{self.seed}-{rid}-{uuid.UUID(int=r.getrandbits(128)).hex[:16]}", None, None,
                                "收款金额录入错误" if void else None,
                                issued + timedelta(minutes=20) if void else None,
                                st.supervisor_id if void else None))
         self.stats.receipts += 1
-        month = first
-        while month <= last:  # the periods it covers (released at once when voided)
-            end = date(month.year, month.month, 1) + timedelta(days=31)
-            end = end.replace(day=1) - timedelta(days=1)
-            self.w.add("receipt_period", (self._id("receipt_period"), st.id, lease_id, rid, month, end, False,
+        for p_start, p_end, _share in periods:  # the periods it covers (released at once when voided)
+            self.w.add("receipt_period", (self._id("receipt_period"), st.id, lease_id, rid, p_start, p_end, False,
                                           issued + timedelta(minutes=20) if void else None,
                                           st.supervisor_id if void else None))
-            month = end + timedelta(days=1)
         entries = []
         for i, (item, name, amount) in enumerate(lines):
             entries.append(self._journal(st, rid, lease_id, st.clerk_id, day, item, name, amount, method,
-                                         "collection", None, issued + timedelta(milliseconds=i)))
+                                         "collection", None, issued + timedelta(milliseconds=i), (first, last)))
         if void:
             t = issued + timedelta(minutes=20)
             for i, (jid, item, name, amount) in enumerate(entries):
                 self._journal(st, rid, lease_id, st.supervisor_id, day, item, name, -amount, method, "void", jid,
-                              t + timedelta(milliseconds=i))
+                              t + timedelta(milliseconds=i), (first, last))
         elif r.random() < 0.6:
             self._document(st, day, issued, "receipt", payer, receipt_id=rid, lease_id=lease_id)
 
-    def _journal(self, st, receipt_id, lease_id, clerk_id, day, item, name, amount, method, kind, reverses, created):
+    def _journal(self, st, receipt_id, lease_id, clerk_id, day, item, name, amount, method, kind, reverses, created,
+                 span):
         st.journal_seq += 1
         jid = self._id("journal_entry")
         aware = created.replace(tzinfo=timezone.utc)
         values = {"street_id": st.id, "seq": st.journal_seq, "receipt_id": receipt_id, "lease_id": lease_id,
                   "clerk_id": clerk_id, "business_date": day, "item": item, "item_name_zh": name, "amount_fen": amount,
                   "method": method, "kind": kind, "reverses_id": reverses, "created_at": aware,
-                  "prev_hash": st.journal_prev}
+                  "prev_hash": st.journal_prev, "seal_version": self.seal_version, "period_start": span[0],
+                  "period_end": span[1]}
         h = self.row_hash(values)
         self.w.add("journal_entry", (jid, st.id, st.journal_seq, receipt_id, lease_id, clerk_id, day, item, name,
-                                     amount, method, kind, reverses, created, st.journal_prev, h))
+                                     amount, method, kind, reverses, created, st.journal_prev, h, self.seal_version,
+                                     span[0], span[1]))
         st.journal_prev = h
         self.stats.journal += 1
         self.touched.add(("journal", st.id, 0))

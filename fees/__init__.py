@@ -2,10 +2,11 @@
 
 Public API (the contract the rest of the app uses)::
 
-    from fees import (LeaseFacts, assess, Assessment, AssessmentLine, load_shipped_schedules,
-                      ScheduleSet, GuidanceRents, GuidanceRent, YearMonth)
+    from fees import (LeaseFacts, assess_periods, rent_periods, Period, assess, Assessment, AssessmentLine,
+                      load_shipped_schedules, ScheduleSet, GuidanceRents, GuidanceRent, YearMonth)
 
-See :mod:`fees.money` for THE rounding and base rules, :mod:`fees.arithmetic` for the
+See :mod:`fees.calendar` for THE period rule (rent periods anchored at the term's start, a short last
+period prorated by days), :mod:`fees.money` for THE rounding and base rules, :mod:`fees.arithmetic` for the
 arithmetic shown on screens and receipts, :mod:`fees.engine` for how a
 month's schedule is chosen, :mod:`fees.model` for the schedule data format and
 :mod:`fees.uses` for the canonical lease-use codes.
@@ -15,17 +16,20 @@ from __future__ import annotations
 from importlib import resources
 
 from .arithmetic import Breakdown, BreakdownRow, ExemptRow, breakdown, quote_json, yuan as plain_yuan
-from .calendar import YearMonth, months_between
-from .engine import (Assessment, AssessmentLine, ItemTotal, LeaseFacts, MonthBasis, ScheduleSet, assess)
+from .arithmetic import prorate_note
+from .calendar import Period, YearMonth, add_months, month_periods, months_between, rent_periods, span_label
+from .engine import (Assessment, AssessmentLine, ItemTotal, LeaseFacts, MonthBasis, PeriodBasis, ScheduleSet, assess,
+                     assess_periods)
 from .errors import AmbiguousScheduleError, FeesError, NoRuleError, NoScheduleError, ScheduleError, ScheduleProblem
 from .guidance import GuidanceRent, GuidanceRents, guidance_from_toml, load_sample_guidance
 from .model import (ITEM_CODES, ITEM_NAMES, Band, Item, RateSchedule, Reduction, Rule, Source, json_problem,
                     schedules_from_toml, sources_label, toml_problem, validate_schedule, validate_schedule_localized)
-from .money import fen_to_yuan, format_yuan, round_fen, yuan_to_fen
+from .money import fen_to_yuan, format_yuan, prorate_fen, round_fen, yuan_to_fen
 
 __all__ = [
-    "YearMonth", "months_between", "Assessment", "AssessmentLine", "ItemTotal", "LeaseFacts", "MonthBasis",
-    "ScheduleSet", "assess", "AmbiguousScheduleError", "FeesError", "NoRuleError", "NoScheduleError",
+    "YearMonth", "months_between", "Period", "add_months", "rent_periods", "month_periods", "span_label",
+    "Assessment", "AssessmentLine", "ItemTotal", "LeaseFacts", "MonthBasis", "PeriodBasis",
+    "ScheduleSet", "assess", "assess_periods", "prorate_fen", "prorate_note", "AmbiguousScheduleError", "FeesError", "NoRuleError", "NoScheduleError",
     "ScheduleError", "ScheduleProblem", "GuidanceRent", "GuidanceRents", "guidance_from_toml", "load_sample_guidance",
     "ITEM_CODES", "ITEM_NAMES", "Band", "Item", "RateSchedule", "Reduction", "Rule", "schedules_from_toml",
     "validate_schedule", "validate_schedule_localized", "toml_problem", "json_problem", "fen_to_yuan", "format_yuan",

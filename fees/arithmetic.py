@@ -1,30 +1,30 @@
 """The breakdown of an assessment as it is shown and printed: every line with its arithmetic.
 
-:func:`breakdown` groups an :class:`~fees.Assessment`'s lines per item over consecutive months whose
-computation is identical (same base, rate, tax, relief, schedule...), so that a twelve-month receipt has
-one row per item, and a schedule or relief change inside a collection shows as a new row from the month
-it takes effect. Each :class:`BreakdownRow` reads, left to right, as the arithmetic of
-:mod:`fees.money`::
+:func:`breakdown` groups an :class:`~fees.Assessment`'s lines per item over consecutive periods whose
+computation is identical (same base, rate, tax, relief, schedule...), so that a twelve-period receipt has
+one row per item, and a schedule or relief change inside a collection shows as a new row from the period
+it takes effect. A short (prorated) last period has its own row. Each :class:`BreakdownRow` reads, left
+to right, as the arithmetic of :mod:`fees.money`::
 
-    base x rate = tax;  tax - relief (percent) = each month;  each month x months = amount
+    base x rate = tax;  tax - relief (percent) = each period;  each period x periods = amount
 
 Exempt items are listed apart (:attr:`Breakdown.exempt`), and the figures a base is derived from are
-notes (:meth:`Breakdown.notes`): the rent excluding VAT, the guidance floor, the income tax base
-(income - taxes - repair costs - ¥800 / 20 %). :meth:`Breakdown.problems` recomputes every row from
-its printed figures (empty when everything adds up; the tests and the receipt use it).
+notes (:meth:`Breakdown.notes`): the prorated rent of a short period (monthly rent x days / days of the
+full period), the rent excluding VAT, the guidance floor, the income tax base (income - taxes - repair
+costs - ¥800 / 20 %). :meth:`Breakdown.problems` recomputes every row and note from its printed
+figures (empty when everything adds up; the tests and the receipt use it).
 
-:func:`quote_json` is the machine form, per month and item, with yuan as strings (``counter tax
+:func:`quote_json` is the machine form, per period and item, with yuan as strings (``counter tax
 quote``).
 """
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .calendar import YearMonth
+from .calendar import Period, span_label
 from .explain import num, pct
-from .money import fen_to_yuan, percent_off_fen, relief_fen, round_fen, tax_fen
+from .money import area_tax_fen, fen_to_yuan, percent_off_fen, prorate_fen, relief_fen, tax_fen
 
 __all__ = ["BreakdownRow", "ExemptRow", "Breakdown", "breakdown", "quote_json", "yuan"]
 
@@ -34,10 +34,9 @@ def yuan(fen: int | None) -> str:
     return "" if fen is None else f"{fen_to_yuan(fen):,}"
 
 
-def _span(first: YearMonth, last: YearMonth, lang: str) -> str:
-    if first == last:
-        return str(first)
-    return f"{first}至{last}" if lang == "zh" else f"{first} – {last}"
+def _span(first: Period, last: Period, lang: str) -> str:
+    """The dates from the first period's start to the last one's end: ``2024-03-15至2024-06-14``."""
+    return span_label(first.start, last.end, lang)
 
 
 @dataclass(frozen=True)
@@ -45,9 +44,9 @@ class BreakdownRow:
     item: str
     name_zh: str
     name_en: str
-    first: YearMonth
-    last: YearMonth
-    count: int                 # months in the row
+    first: Period              # the row's first period
+    last: Period               # and its last (a short period is a row of its own)
+    count: int                 # periods in the row
     base_kind: str
     base_fen: int
     rate: Decimal
@@ -55,7 +54,7 @@ class BreakdownRow:
     tax_fen: int | None        # None: a record written before the figures were stored (amount only)
     reduction_percent: Decimal
     relief_fen: int | None
-    each_fen: int              # amount of one month = tax - relief
+    each_fen: int              # amount of one period = tax - relief
     amount_fen: int            # each x count
     schedule_id: str
     schedule_version: int
@@ -78,6 +77,16 @@ class BreakdownRow:
     @property
     def legacy(self) -> bool:
         return self.tax_fen is None
+
+    @property
+    def prorated(self) -> bool:
+        """The row is a short period (its base comes from the prorated rent, see the notes)."""
+        return self.last.short
+
+    @property
+    def days_label(self) -> str:
+        """``16/30`` (days of the full period) for a short period, else empty."""
+        return f"{self.last.days}/{self.last.full_days}" if self.prorated else ""
 
     @property
     def base_label(self) -> str:
@@ -112,8 +121,9 @@ class BreakdownRow:
         """The row recomputed from its own figures, as a reader of the receipt would: empty if it adds up."""
         out = []
         if self.legacy:
-            return out if self.each_fen * self.count == self.amount_fen else [f"{self.item}: months x each"]
-        tax = round_fen(self.area_m2 * self.rate) if self.base_kind == "area" else tax_fen(self.base_fen, self.rate)
+            return out if self.each_fen * self.count == self.amount_fen else [f"{self.item}: periods x each"]
+        tax = area_tax_fen(self.area_m2, self.rate, self.last.days, self.last.full_days) \
+            if self.base_kind == "area" else tax_fen(self.base_fen, self.rate)
         if self.min_fen is not None and tax < self.min_fen:
             tax = self.min_fen
         if tax != self.tax_fen:
@@ -121,7 +131,7 @@ class BreakdownRow:
         if relief_fen(self.tax_fen, self.reduction_percent) != self.relief_fen:
             out.append(f"{self.item} {self.period()}: relief {self.relief_label} of {yuan(self.tax_fen)}")
         if self.tax_fen - self.relief_fen != self.each_fen or self.each_fen * self.count != self.amount_fen:
-            out.append(f"{self.item} {self.period()}: tax - relief, x months")
+            out.append(f"{self.item} {self.period()}: tax - relief, x periods")
         if self.income_fen is not None:
             net = max(self.income_fen - self.taxes_fen - self.repair_fen, 0)
             base = net - self.deduction_fen if self.deduction_kind == "fixed" else \
@@ -138,8 +148,8 @@ class ExemptRow:
     name_en: str
     reason: str                 # "exempt" | "threshold" | "vat_exempt" | "business_tax_exempt"
     threshold_fen: int | None
-    first: YearMonth
-    last: YearMonth
+    first: Period
+    last: Period
 
 
 _REASON = {
@@ -163,13 +173,13 @@ class Breakdown:
     area_m2: Decimal | None = None
 
     def exempt_notes(self, lang: str = "zh") -> list[str]:
-        """``增值税、城市维护建设税（月租金 ≤ 100,000.00，免征，2024-06）``, one per reason and span (the span
-        is left out when it is the whole assessment's)."""
+        """``增值税、城市维护建设税（月租金 ≤ 100,000.00，免征，2024-06-15至2024-07-14）``, one per reason and
+        span (the span is left out when it is the whole assessment's)."""
         groups: dict[tuple, list[str]] = {}
         for e in self.exempt:
             key = (e.reason, e.threshold_fen, e.first, e.last)
             groups.setdefault(key, []).append(e.name_en if lang == "en" else e.name_zh)
-        whole = (self.months[0].month, self.months[-1].month) if self.months else None
+        whole = (self.months[0].period, self.months[-1].period) if self.months else None
         out = []
         for (reason, threshold, first, last), names in groups.items():
             why = _REASON["en" if lang == "en" else "zh"][reason].format(t=yuan(threshold or 0))
@@ -179,10 +189,11 @@ class Breakdown:
         return out
 
     def notes(self, lang: str = "zh") -> list[str]:
-        """The figures the bases come from: rent excluding VAT, guidance floor, income tax base, repairs."""
+        """The figures the bases come from: guidance floor, the prorated rent of a short period, rent
+        excluding VAT, income tax base, repairs."""
         zh = lang != "en"
         out: list[str] = []
-        for first, last, m in _month_spans(self.months):
+        for first, last, m in _period_spans(self.months, _floor_key):
             span = _span(first, last, lang)
             if m.floor_rent_fen is not None and m.floor_rent_fen > m.declared_rent_fen:
                 area = f"{self.area_m2} m²"
@@ -192,10 +203,13 @@ class Breakdown:
                            f"Taxable rent ({span}) = guidance {num(m.guidance_yuan_per_m2)}/m² × {area} = "
                            f"{yuan(m.floor_rent_fen)}, above the declared {yuan(m.declared_rent_fen)}"
                            + (" (sample data)" if m.guidance_sample else ""))
+        out.extend(prorate_note(m, lang) for m in self.months if m.prorated)
+        for first, last, m in _period_spans(self.months, _vat_key):
+            span = _span(first, last, lang)
             if m.vat_divisor is not None and m.rent_ex_vat_fen is not None:
-                out.append(f"不含增值税租金（{span}）= {yuan(m.taxable_rent_fen)} ÷ {num(m.vat_divisor)} = "
+                out.append(f"不含增值税租金（{span}）= {yuan(m.rent_fen)} ÷ {num(m.vat_divisor)} = "
                            f"{yuan(m.rent_ex_vat_fen)}" if zh else
-                           f"Rent excluding VAT ({span}) = {yuan(m.taxable_rent_fen)} ÷ {num(m.vat_divisor)} = "
+                           f"Rent excluding VAT ({span}) = {yuan(m.rent_fen)} ÷ {num(m.vat_divisor)} = "
                            f"{yuan(m.rent_ex_vat_fen)}")
         out.extend(n for n in (r.iit_note(lang) for r in self.rows) if n)
         if self.repair_cost_fen:
@@ -209,27 +223,48 @@ class Breakdown:
         out = [p for r in self.rows for p in r.problems()]
         if sum(r.amount_fen for r in self.rows) != self.total_fen:
             out.append("the rows do not add up to the total")
+        for m in self.months:
+            if m.prorated and prorate_fen(m.taxable_rent_fen, m.period.days, m.period.full_days) != m.rent_fen:
+                out.append(f"{m.period}: the prorated rent")
         return out
 
 
-def _month_spans(months):
-    """Consecutive months with the same basis (rent, floor, VAT divisor), as (first, last, basis)."""
+def prorate_note(m, lang: str = "zh") -> str:
+    """``租金（2024-06-15至2024-06-30，不足一期，按日折算）= 3,500.00 × 16 ÷ 30 = 1,866.67`` (a short period)."""
+    p = m.period
+    if lang != "en":
+        return (f"租金（{p.label('zh')}，不足一期，按日折算）= 月租金 {yuan(m.taxable_rent_fen)} × {p.days} ÷ "
+                f"{p.full_days} = {yuan(m.rent_fen)}")
+    return (f"Rent ({p.label('en')}, a short period prorated by days) = monthly {yuan(m.taxable_rent_fen)} × "
+            f"{p.days} ÷ {p.full_days} = {yuan(m.rent_fen)}")
+
+
+def _floor_key(m):
+    return m.declared_rent_fen, m.floor_rent_fen, m.guidance_yuan_per_m2, m.guidance_sample
+
+
+def _vat_key(m):
+    return m.rent_fen, m.vat_divisor, m.rent_ex_vat_fen
+
+
+def _period_spans(months, key_of):
+    """Consecutive periods whose ``key_of(basis)`` is the same, as (first, last, basis)."""
     out = []
     for m in months:
-        key = (m.declared_rent_fen, m.taxable_rent_fen, m.floor_rent_fen, m.guidance_yuan_per_m2,
-               m.guidance_sample, m.vat_divisor, m.rent_ex_vat_fen)
-        if out and out[-1][3] == key and out[-1][1].next() == m.month:
-            out[-1][1] = m.month
+        key = key_of(m)
+        if out and out[-1][3] == key and m.period.follows(out[-1][1]):
+            out[-1][1] = m.period
         else:
-            out.append([m.month, m.month, m, key])
+            out.append([m.period, m.period, m, key])
     return [(a, b, m) for a, b, m, _k in out]
 
 
-_SIGNATURE_SKIP = {"month", "source"}  # rows with the same arithmetic merge, whatever document they cite
+# rows with the same arithmetic merge, whatever document they cite and whichever dates they cover
+_SIGNATURE_SKIP = {"start", "end", "source"}
 
 
 def breakdown(a) -> Breakdown:
-    """Group the lines of assessment ``a`` per item over consecutive identical months (see the module)."""
+    """Group the lines of assessment ``a`` per item over consecutive identical periods (see the module)."""
     by_item: dict[str, list] = {}
     for line in a.lines:
         by_item.setdefault(line.item, []).append(line)
@@ -238,20 +273,23 @@ def breakdown(a) -> Breakdown:
     for item, lines in by_item.items():
         runs: list[list] = []
         for line in lines:
-            sig = tuple(sorted((k, str(v)) for k, v in line.to_dict().items() if k not in _SIGNATURE_SKIP))
-            if runs and runs[-1][0] == sig and runs[-1][2].next() == line.month:
-                runs[-1][2] = line.month
+            if line.exempt_reason:  # an exempt item: one note over the periods it is exempt for, short or not
+                sig = ("exempt", line.exempt_reason, line.threshold_fen)
+            else:
+                sig = tuple(sorted((k, str(v)) for k, v in line.to_dict().items() if k not in _SIGNATURE_SKIP))
+            if runs and runs[-1][0] == sig and line.period.follows(runs[-1][2]):
+                runs[-1][2] = line.period
                 runs[-1][3] += 1
             else:
-                runs.append([sig, line, line.month, 1])
+                runs.append([sig, line, line.period, 1])
         for _sig, line, last, count in runs:
             if line.exempt_reason:
                 exempt.append(ExemptRow(item=item, name_zh=line.name_zh, name_en=line.name_en,
                                         reason=line.exempt_reason, threshold_fen=line.threshold_fen,
-                                        first=line.month, last=last))
+                                        first=line.period, last=last))
                 continue
             rows.append(BreakdownRow(
-                item=item, name_zh=line.name_zh, name_en=line.name_en, first=line.month, last=last, count=count,
+                item=item, name_zh=line.name_zh, name_en=line.name_en, first=line.period, last=last, count=count,
                 base_kind=line.base_kind, base_fen=line.base_fen, rate=line.rate, area_m2=line.area_m2,
                 tax_fen=line.tax_fen, reduction_percent=line.reduction_percent, relief_fen=line.relief_fen,
                 each_fen=line.amount_fen, amount_fen=line.amount_fen * count, schedule_id=line.schedule_id,
@@ -271,20 +309,24 @@ def _y(fen: int | None) -> str | None:
 
 
 def quote_json(a) -> dict:
-    """The breakdown of ``a`` per month and item, yuan as strings (``"2857.14"``), for ``counter tax quote``.
+    """The breakdown of ``a`` per period and item, yuan as strings (``"2857.14"``), for ``counter tax quote``.
+
+    Per period: ``start`` and ``end`` (dates), ``period`` (the month it starts in, which names it),
+    ``days`` / ``full_days`` and ``prorated`` (a short last period), ``declared_rent`` and
+    ``taxable_rent`` (monthly: the thresholds test it), ``period_rent`` (prorated for a short period),
+    ``rent_ex_vat`` (of the period's rent), ``vat_charged``, ``guidance_floor``, ``schedule``.
 
     Per item: ``base`` (the figure the rate multiplies), ``rate`` (a fraction, ``"0.04"``; yuan/m² for
     area items), ``tax`` (base x rate), ``relief_percent`` and ``relief`` (yuan), ``deduction`` (income
     tax: everything deducted from the income to reach the base, i.e. taxes + repair costs + ¥800 / 20 %;
     otherwise ``"0.00"``) and ``amount`` (tax - relief); ``exempt`` is the reason or null."""
-    lines_by_month: dict = {}
+    lines_by_period: dict = {}
     for line in a.lines:
-        lines_by_month.setdefault(line.month, []).append(line)
+        lines_by_period.setdefault(line.period.start, []).append(line)
     periods = []
     for m in a.months:
-        last_day = calendar.monthrange(m.month.year, m.month.month)[1]
         items = []
-        for line in lines_by_month.get(m.month, []):
+        for line in lines_by_period.get(m.period.start, []):
             d = {"item": line.item, "name_zh": line.name_zh, "name_en": line.name_en, "base_kind": line.base_kind,
                  "base": _y(line.base_fen), "rate": str(line.rate), "tax": _y(line.tax_fen),
                  "relief_percent": str(line.reduction_percent), "relief": _y(line.relief_fen),
@@ -298,16 +340,18 @@ def quote_json(a) -> dict:
                          deduction_kind=line.deduction_kind, standard_deduction=_y(line.deduction_fen))
             items.append(d)
         periods.append({
-            "period": str(m.month), "start": m.month.first_day.isoformat(),
-            "end": m.month.first_day.replace(day=last_day).isoformat(),
+            "period": str(m.month), "start": m.period.start.isoformat(), "end": m.period.end.isoformat(),
+            "days": m.period.days, "full_days": m.period.full_days, "prorated": m.prorated,
             "declared_rent": _y(m.declared_rent_fen), "taxable_rent": _y(m.taxable_rent_fen),
+            "period_rent": _y(m.rent_fen),
             "rent_ex_vat": _y(m.rent_ex_vat_fen), "vat_charged": m.vat_charged,
             "guidance_floor": _y(m.floor_rent_fen), "schedule": f"{m.schedule_id} v{m.schedule_version}",
-            "items": items, "total": _y(sum(x.amount_fen for x in lines_by_month.get(m.month, []))),
+            "items": items, "total": _y(sum(x.amount_fen for x in lines_by_period.get(m.period.start, []))),
         })
     return {
-        "facts": a.facts.to_dict(), "assessed_on": a.assessed_on.isoformat(),
-        "first": str(a.first), "last": str(a.last),
+        "facts": a.facts.to_dict(), "assessed_on": a.assessed_on.isoformat(), "period_rule": a.period_rule,
+        "first": None if a.first is None else str(a.first), "last": None if a.last is None else str(a.last),
+        "start": None if a.start is None else a.start.isoformat(), "end": None if a.end is None else a.end.isoformat(),
         "schedules": [{"id": s["id"], "version": s["version"], "status": s.get("status", "sample"),
                        "sources": s.get("sources", "")} for s in a.schedules],
         "sample": a.sample,

@@ -2,7 +2,9 @@
 
 Works from the stored snapshot only (``Assessment.from_dict``), so an
 assessment can be re-explained years later without the schedules. Consecutive
-months with identical computations are grouped ("2026-01 – 2026-03, each month").
+periods with identical computations are grouped ("2026-01-15 – 2026-04-14, each
+period"); a short last period shows its prorated rent (monthly rent × days ÷ days
+of the full period).
 Every line shows its arithmetic with the figures computed (:mod:`fees.money`):
 base × rate = tax, − relief = amount; income tax: income − taxes − repair costs
 − ¥800 / 20 % = taxable income.
@@ -19,10 +21,11 @@ _T = {
         "title": "租赁税计算说明",
         "assessed_on": "测算日期",
         "landlord": "出租人", "use": "用途", "rent": "申报月租金", "area": "面积", "street": "街道",
-        "period": "计税期间", "months": "个月", "to": "至", "none": "（无计税月份，应纳税额为 0）",
+        "period": "计税期间", "months": "期", "to": "至", "none": "（无计税期间，应纳税额为 0）",
         "schedule": "适用税率表", "sample": "示例税率，须与主管税务机关核实",
         "sources": "依据",
-        "each": "每月", "taxable": "计税月租金",
+        "each": "每期", "taxable": "计税月租金",
+        "prorated": "不足一期，按日折算：{r} × {d} ÷ {f} = {x}",
         "ex_vat": "不含增值税租金 {r} ÷ {d} = {x}",
         "floor": "申报租金低于指导租金 {g}/m² × {a} m² = {f}，按指导租金计税",
         "floor_ok": "指导租金 {g}/m² × {a} m² = {f}，不高于申报租金",
@@ -34,7 +37,7 @@ _T = {
         "fixed": "减除费用 {d}（≤ {th}）", "percent": "× (1 − {p}) = {b}",
         "taxable_income": "应纳税所得额 {b}",
         "assessed": "核定征收率", "band": "综合征收率",
-        "repair": "修缮费用：可扣除 {c}，本次扣除 {u}，结转下次 {k}（每月至多 {cap}）",
+        "repair": "修缮费用：可扣除 {c}，本次扣除 {u}，结转下次 {k}（每期至多 {cap}）",
         "legacy": "（旧记录：仅存金额）",
         "total": "合计", "rule": "各项税额、减免税额均四舍五入到分，实缴 = 应纳税额 − 减免税额；合计为各行之和。",
         "item_total": "分项合计",
@@ -43,10 +46,11 @@ _T = {
         "title": "Rental tax calculation",
         "assessed_on": "assessed on",
         "landlord": "Landlord", "use": "Use", "rent": "Declared monthly rent", "area": "Area", "street": "Street",
-        "period": "Period", "months": "month(s)", "to": "to", "none": "(no months taxed; tax is 0)",
+        "period": "Period", "months": "period(s)", "to": "to", "none": "(no period taxed; tax is 0)",
         "schedule": "Rate schedule", "sample": "SAMPLE rates, to be confirmed with the local tax bureau",
         "sources": "sources",
-        "each": "each month", "taxable": "taxable monthly rent",
+        "each": "each period", "taxable": "taxable monthly rent",
+        "prorated": "a short period, prorated by days: {r} × {d} ÷ {f} = {x}",
         "ex_vat": "rent excluding VAT {r} ÷ {d} = {x}",
         "floor": "declared rent is below the guidance rent {g}/m² × {a} m² = {f}; taxed on the guidance rent",
         "floor_ok": "guidance rent {g}/m² × {a} m² = {f} is not above the declared rent",
@@ -58,7 +62,7 @@ _T = {
         "fixed": "less deduction {d} (≤ {th})", "percent": "× (1 − {p}) = {b}",
         "taxable_income": "taxable income {b}",
         "assessed": "assessed rate", "band": "comprehensive rate",
-        "repair": "Repair costs: {c} available, {u} deducted, {k} carried forward (at most {cap} a month)",
+        "repair": "Repair costs: {c} available, {u} deducted, {k} carried forward (at most {cap} a period)",
         "legacy": "(old record: amount only)",
         "total": "Total", "rule": "Each tax and each relief is rounded to the fen (half up); amount = tax − relief; "
                                   "the total is the sum of the lines.",
@@ -138,8 +142,12 @@ def explain(a, lang: str = "zh") -> str:
         parts.append(f"{t['street']}{sep}{f.street_code}")
     out.append(("；" if zh else "; ").join(parts))
     n = len(a.months)
-    out.append(f"{t['period']}{sep}{a.first} {t['to']} {a.last}，{n} {t['months']}" if zh
-               else f"{t['period']}{sep}{a.first} {t['to']} {a.last}, {n} {t['months']}")
+    if a.months:
+        first, last = a.start.isoformat(), a.end.isoformat()
+    else:
+        first, last = a.first, a.last
+    out.append(f"{t['period']}{sep}{first} {t['to']} {last}，{n} {t['months']}" if zh
+               else f"{t['period']}{sep}{first} {t['to']} {last}, {n} {t['months']}")
     if not a.months:
         out.append(t["none"])
     for s in a.schedules:
@@ -150,32 +158,36 @@ def explain(a, lang: str = "zh") -> str:
         if s.get("sources"):
             line += f"（{t['sources']}：{s['sources']}）" if zh else f" ({t['sources']}: {s['sources']})"
         out.append(line)
-    # group consecutive identical months
-    by_month: dict = {}
+    # group consecutive identical periods
+    by_period: dict = {}
     for line in a.lines:
-        by_month.setdefault(line.month, []).append(line)
+        by_period.setdefault(line.period.start, []).append(line)
     groups: list[list] = []
+    skip = ("start", "end", "full_end")
     for m in a.months:
-        ls = by_month.get(m.month, [])
-        key = (tuple(sorted((k, str(v)) for k, v in m.to_dict().items() if k != "month")),
-               tuple(tuple(sorted((k, str(v)) for k, v in x.to_dict().items() if k != "month")) for x in ls))
-        if groups and groups[-1][0] == key and groups[-1][2][-1].month.next() == m.month:
+        ls = by_period.get(m.period.start, [])
+        key = (tuple(sorted((k, str(v)) for k, v in m.to_dict().items() if k not in skip)), m.prorated,
+               tuple(tuple(sorted((k, str(v)) for k, v in x.to_dict().items() if k not in skip)) for x in ls))
+        if groups and groups[-1][0] == key and m.period.follows(groups[-1][2][-1].period):
             groups[-1][2].append(m)
         else:
             groups.append([key, ls, [m]])
     for _key, ls, ms in groups:
         b = ms[0]
-        span = str(b.month) if len(ms) == 1 else f"{b.month} – {ms[-1].month}"
+        span = f"{b.period.start.isoformat()} – {ms[-1].period.end.isoformat()}"
         head = f"{span}（{t['each']}）" if zh and len(ms) > 1 else (f"{span} ({t['each']})" if len(ms) > 1 else span)
         out.append("")
         out.append(f"{head}{sep}{t['taxable']} {format_yuan(b.taxable_rent_fen)}")
+        if b.prorated:
+            out.append("  " + t["prorated"].format(r=format_yuan(b.taxable_rent_fen), d=b.period.days,
+                                                   f=b.period.full_days, x=format_yuan(b.rent_fen)))
         if b.floor_rent_fen is not None:
             key = "floor" if b.floor_rent_fen > b.declared_rent_fen else "floor_ok"
             out.append("  " + t[key].format(g=f"¥{num(b.guidance_yuan_per_m2)}", a=str(a.facts.area_m2),
                                             f=format_yuan(b.floor_rent_fen))
                        + (t["guidance_sample"] if b.guidance_sample else ""))
         if b.vat_divisor is not None and b.rent_ex_vat_fen is not None:
-            out.append("  " + t["ex_vat"].format(r=format_yuan(b.taxable_rent_fen), d=num(b.vat_divisor),
+            out.append("  " + t["ex_vat"].format(r=format_yuan(b.rent_fen), d=num(b.vat_divisor),
                                                  x=format_yuan(b.rent_ex_vat_fen)))
         month_total = 0
         for line in ls:

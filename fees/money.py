@@ -9,6 +9,17 @@ recomputes a printed line with a pocket calculator gets the printed amount.
 
 * **Taxable rent** of a period: the declared monthly rent, or the guidance floor (guidance yuan/m² x
   area, :func:`round_fen`) when that is higher (see :mod:`fees.guidance`).
+* **A short period** (the last rent period of a term that ends before the period would, see
+  :mod:`fees.calendar`) is **prorated by days**: its rent is ``round_fen(monthly taxable rent x days /
+  days of the full period it would have been)`` (:func:`prorate_fen`; 2024-06-15 .. 2024-06-30 of a
+  period that would have run to 2024-07-14: 16 / 30). Everything levied on the rent (VAT, business tax,
+  property tax, stamp duty, comprehensive rate) is computed on that prorated rent; an item levied by
+  area is prorated the same way (:func:`area_tax_fen`). What stays **per period, unprorated**: the
+  VAT / business-tax threshold and the comprehensive band are tested on the **monthly** taxable rent
+  (a short period is not a smaller rent, 国家税务总局公告2016年第53号 第二条: the rent of a payment is spread
+  over the periods it covers, i.e. the monthly rent), and the income tax's ¥800 / 20 % deduction, its
+  ¥4,000 line and the ¥800 repair-cost cap apply once per period ("财产租赁所得，以一个月内取得的收入为
+  一次": one period's income is one taxable event).
 * **Rent excluding VAT** (不含增值税租金, 财税〔2016〕43号 第二条、第四条、第五条): when the period's VAT is
   charged, ``round_fen(taxable rent / vat_divisor)`` (divisor 1.05: 5 % levy rate, also for the 1.5 %
   reduced levy on individuals' housing, 国家税务总局公告2016年第16号); when the VAT is exempt, or there is
@@ -37,7 +48,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 __all__ = ["round_fen", "fen_to_yuan", "yuan_to_fen", "format_yuan", "FEN_PER_YUAN", "tax_fen", "relief_fen",
-           "ex_vat_fen", "percent_off_fen"]
+           "ex_vat_fen", "percent_off_fen", "prorate_fen", "area_tax_fen"]
 
 FEN_PER_YUAN = 100
 _FEN = Decimal("0.01")
@@ -122,3 +133,21 @@ def ex_vat_fen(rent_fen: int, vat_divisor: Decimal) -> int:
 def percent_off_fen(amount_fen: int, fraction: Decimal) -> int:
     """``amount x (1 - fraction)`` rounded to the fen (the 20 % deduction of income tax: fraction 0.2)."""
     return round_fen(Decimal(amount_fen) / FEN_PER_YUAN * (1 - fraction))
+
+
+def prorate_fen(monthly_fen: int, days: int, full_days: int) -> int:
+    """The rent of a short period: ``monthly x days / full_days`` rounded to the fen, half up (a full
+    period, ``days == full_days``, is the monthly rent itself). ``prorate_fen(350000, 16, 30) == 186667``."""
+    if isinstance(days, bool) or isinstance(full_days, bool) or not 0 < days <= full_days:
+        raise ValueError(f"a short period has 0 < days <= full days, got {days!r} / {full_days!r}")
+    if days == full_days:
+        return monthly_fen
+    return round_fen(Decimal(monthly_fen) / FEN_PER_YUAN * days / full_days)
+
+
+def area_tax_fen(area_m2: Decimal, rate: Decimal, days: int = 1, full_days: int = 1) -> int:
+    """An item levied by area (yuan/m² a month): ``area x rate`` for a full period, ``area x rate x days /
+    full_days`` for a short one, rounded once to the fen."""
+    if days == full_days:
+        return round_fen(area_m2 * rate)
+    return round_fen(area_m2 * rate * days / full_days)

@@ -98,18 +98,18 @@ class InfoSlipData:
 @dataclass(frozen=True)
 class ReceiptLine:
     """One row of the receipt's lines table, read left to right as its arithmetic:
-    ``base x rate = tax``; ``tax - relief = each month``; ``each month x months = amount``.
+    ``base x rate = tax``; ``tax - relief = each period``; ``each period x periods = amount``.
     Figures are yuan with two decimals, without the currency sign (the heading says 元); a row from a
     record that did not store its arithmetic has empty base/rate/tax and is printed as the amount only."""
     item: str                 # 房产税
-    period: str               # 2026-01 or 2026-01至2026-03
+    period: str               # 2026-01-15至2026-04-14 (the first period's start to the last one's end)
     base: str                 # 142,857.14 (or 45.50 m²)
     rate: str                 # 4%
-    tax: str                  # 5,714.29 (one month)
+    tax: str                  # 5,714.29 (one period)
     relief_rate: str          # 50% or ""
-    relief: str               # 2,857.15 or "" (one month)
-    months: int
-    amount: str               # 8,571.42 (all months)
+    relief: str               # 2,857.15 or "" (one period)
+    months: int               # the number of periods (×期数; the name is older than rent periods)
+    amount: str               # 8,571.42 (all periods)
 
 
 @dataclass(frozen=True)

@@ -72,20 +72,20 @@ def sample_info_slip(paper="A4", tenant=TENANT, status="有效", **meta_kw) -> I
         paper=paper)
 
 
-# 个人出租住房 ¥150,000 a month, 2026-01 to 2026-03 (itemised-2023-01, 50 % relief): the figures of
-# tests/fees/test_fees_handworked.py "issue-housing-150k-2024-06", three months.
+# 个人出租住房 ¥150,000 a month, three rent periods 2026-01-01 to 2026-03-31 (itemised-2023-01, 50 % relief): the
+# figures of tests/fees/test_fees_handworked.py "issue-housing-150k-2024-06", three periods.
 RECEIPT_LINES = [
-    ReceiptLine("增值税", "2026-01至2026-03", "142,857.14", "1.5%", "2,142.86", "", "", 3, "6,428.58"),
-    ReceiptLine("城市维护建设税", "2026-01至2026-03", "2,142.86", "7%", "150.00", "50%", "75.00", 3, "225.00"),
-    ReceiptLine("教育费附加", "2026-01至2026-03", "2,142.86", "3%", "64.29", "50%", "32.15", 3, "96.42"),
-    ReceiptLine("地方教育附加", "2026-01至2026-03", "2,142.86", "2%", "42.86", "50%", "21.43", 3, "64.29"),
-    ReceiptLine("房产税", "2026-01至2026-03", "142,857.14", "4%", "5,714.29", "50%", "2,857.15", 3, "8,571.42"),
-    ReceiptLine("个人所得税", "2026-01至2026-03", "111,897.14", "10%", "11,189.71", "", "", 3, "33,569.13"),
+    ReceiptLine("增值税", "2026-01-01至2026-03-31", "142,857.14", "1.5%", "2,142.86", "", "", 3, "6,428.58"),
+    ReceiptLine("城市维护建设税", "2026-01-01至2026-03-31", "2,142.86", "7%", "150.00", "50%", "75.00", 3, "225.00"),
+    ReceiptLine("教育费附加", "2026-01-01至2026-03-31", "2,142.86", "3%", "64.29", "50%", "32.15", 3, "96.42"),
+    ReceiptLine("地方教育附加", "2026-01-01至2026-03-31", "2,142.86", "2%", "42.86", "50%", "21.43", 3, "64.29"),
+    ReceiptLine("房产税", "2026-01-01至2026-03-31", "142,857.14", "4%", "5,714.29", "50%", "2,857.15", 3, "8,571.42"),
+    ReceiptLine("个人所得税", "2026-01-01至2026-03-31", "111,897.14", "10%", "11,189.71", "", "", 3, "33,569.13"),
 ]
 RECEIPT_NOTES = [
     "免征：印花税、城镇土地使用税（依规定免征）",
-    "不含增值税租金（2026-01至2026-03）= 150,000.00 ÷ 1.05 = 142,857.14",
-    "个人所得税（2026-01至2026-03）应纳税所得额 = (收入 142,857.14 − 税费 2,985.71 − 修缮费用 0.00) × (1 − 20%) "
+    "不含增值税租金（2026-01-01至2026-03-31）= 150,000.00 ÷ 1.05 = 142,857.14",
+    "个人所得税（2026-01-01至2026-03-31）应纳税所得额 = (收入 142,857.14 − 税费 2,985.71 − 修缮费用 0.00) × (1 − 20%) "
     "= 111,897.14",
 ]
 
@@ -97,7 +97,7 @@ def sample_receipt(voided=False, **meta_kw) -> ReceiptData:
         receipt_number="FT01-R-2026-004321", payer_name="李建国",
         registration_number_display="深福南租备〔2026〕第000123号",
         property_address="深圳市福田区南园街道滨河路南园新村12栋3单元1502房",
-        period_label="2026年1月至2026年3月", lines=RECEIPT_LINES, notes=RECEIPT_NOTES, sample_rates=True,
+        period_label="2026年1月1日至2026年3月31日", lines=RECEIPT_LINES, notes=RECEIPT_NOTES, sample_rates=True,
         total_fen=4895484, total_display="¥48,954.84",
         payment_method_label="银行卡", payment_reference="POS20260108123456",
         clerk_name="王小明", business_date=date(2026, 1, 8),
@@ -214,17 +214,22 @@ def extreme_info_slip(limits, paper: str = "A5", latin: bool = False) -> InfoSli
 def extreme_receipt(limits, voided: bool = True, latin: bool = False) -> ReceiptData:
     items = ["增值税", "城市维护建设税", "教育费附加", "地方教育附加", "房产税", "城镇土地使用税",
              "个人所得税", "印花税", "综合征收率（住宅）"]
-    lines = [ReceiptLine(name, "2026-01至2046-12", "999,999,999.99", "12.5%", "124,999,999.99", "50%",
-                         "62,499,999.99", 240, "14,999,999,999.99") for name in items]
-    notes = (["不含增值税租金：9,999,999.99÷1.05=9,523,809.52",
-              "个人所得税计税依据：（9,523,809.52−税费 1,234,567.89−修缮费用 800.00）×（1−20%）=6,630,752.50"]
+    # the widest period column: dates of a 20-year term (240 rent periods), and a short last period's row
+    lines = [ReceiptLine(name, "2026-12-31至2046-11-29", "999,999,999.99", "12.5%", "124,999,999.99", "50%",
+                         "62,499,999.99", 239, "14,999,999,999.99") for name in items[:-1]]
+    lines.append(ReceiptLine(items[-1], "2046-11-30至2046-12-29", "999,999,999.99", "12.5%", "124,999,999.99",
+                             "50%", "62,499,999.99", 1, "62,499,999.99"))
+    notes = (["租金（2046-11-30至2046-12-29，不足一期，按日折算）= 月租金 10,000,000.00 × 30 ÷ 31 = 9,677,419.35",
+              "不含增值税租金（2026-12-31至2046-11-29）= 9,999,999.99 ÷ 1.05 = 9,523,809.52",
+              "个人所得税（2026-12-31至2046-11-29）应纳税所得额 = (收入 9,523,809.52 − 税费 1,234,567.89 − 修缮费用 "
+              "800.00) × (1 − 20%) = 6,630,752.50"]
              if not latin else ["Rent excluding VAT: 9,999,999.99 / 1.05 = 9,523,809.52"])
     payer = "、".join(long_name(limits, i, latin) for i in range(limits.LANDLORDS_MAX))[:120]
     return ReceiptData(
         meta=_long_meta(limits, "receipt", "DOC-FT09-2026-999997", reprint_count=12),
         receipt_number="FT09-R2026-999999", payer_name=payer,
         registration_number_display="深福华强北租备〔2026〕第999999号", property_address=long_address(limits),
-        period_label="2026年1月至2046年12月", lines=lines, notes=notes, sample_rates=True,
+        period_label="2026年12月31日至2046年12月29日", lines=lines, notes=notes, sample_rates=True,
         total_fen=99_999_999_999_99,
         total_display="¥999,999,999,999.99", payment_method_label="银行转账",
         payment_reference=_fill("TRANSFER-20261231-", limits.REFERENCE_MAX), clerk_name=_fill("收款员𠮷祥", 64),

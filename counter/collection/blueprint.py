@@ -15,6 +15,7 @@ from counter.collection.forms import (CollectForm, CountForm, EmptyForm, MonthsF
                                       ReceiptSearchForm, method_label)
 from counter.collection.models import DayClose, JournalEntry, Receipt
 from counter.core.access import get_or_404, require
+from counter.core.i18n import locale_code
 from counter.core.pagination import paginate
 from counter.core.timeutil import business_today
 from counter.core.validation import contains
@@ -40,19 +41,37 @@ def init_app(app):
 
 # --- collect -----------------------------------------------------------------------------------------
 
-def _months_from_request(lease):
-    """Default months: the month after the last paid one (or the lease's first month), to this month."""
-    start, end = svc.lease_months(lease)
-    paid = svc.paid_months(lease)
-    first = start
-    while str(first) in paid and first < end:
-        first = first.next()
-    last = max(first, min(end, fees.YearMonth.of(business_today())))
-    return str(first), str(last)
+def _periods_from_request(lease, periods, paid):
+    """Default periods: the one after the last paid one (or the lease's first), to the one running today."""
+    if not periods:
+        return "", ""
+    i = 0
+    while periods[i].start in paid and i < len(periods) - 1:
+        i += 1
+    today = business_today()
+    j = max([k for k, p in enumerate(periods) if p.start <= today] or [0])
+    return periods[i].start.isoformat(), periods[max(i, j)].start.isoformat()
+
+
+def _period_choices(periods, paid):
+    """The collect form's options: each rent period by its dates (value: its first day), paid ones marked."""
+    lang = "en" if locale_code().startswith("en") else "zh"
+    out = []
+    for p in periods:
+        label = svc.period_label(p, lang)
+        if p.short:
+            label += " " + _("(%(days)d/%(full)d days)", days=p.days, full=p.full_days)
+        if p.start in paid:
+            label += " " + _("(paid)")
+        out.append((p.start.isoformat(), label))
+    return out
 
 
 def _render_collect(lease, months_form, form, status=200, error=None, quote=True, repair_fen=0):
     assessment = refused = None
+    periods = svc.lease_periods(lease)
+    paid_starts = svc.paid_periods(lease)
+    months_form.first.choices = months_form.last.choices = _period_choices(periods, paid_starts)
     if quote and months_form.first.data and months_form.last.data and not months_form.repair.errors:
         try:
             assessment = svc.quote(lease, months_form.first.data, months_form.last.data, repair_fen)
@@ -61,6 +80,9 @@ def _render_collect(lease, months_form, form, status=200, error=None, quote=True
         else:
             refused = svc.sample_refusal(assessment)  # production: sample rates are not collected on
             form.repair_cost.data = str(assessment.repair_cost_fen)
+            # the periods by their first days (a link may name them by month)
+            months_form.first.data = form.first_month.data = assessment.months[0].period.start.isoformat()
+            months_form.last.data = form.last_month.data = assessment.months[-1].period.start.isoformat()
     if months_form.repair.errors:
         status = 422
     if error is not None:
@@ -73,14 +95,15 @@ def _render_collect(lease, months_form, form, status=200, error=None, quote=True
         else:
             form.form_errors.append(error.message)
         status = 422 if status == 200 and request.method == "POST" else status
-    paid = sorted(svc.paid_months(lease))
-    wanted = set()
+    lang = "en" if locale_code().startswith("en") else "zh"
+    paid = [svc.period_label(p, lang) for p in periods if p.start in paid_starts]
+    repeat = []
     if assessment is not None:
-        wanted = {str(m) for m in fees.months_between(assessment.first, assessment.last)}
+        repeat = [svc.period_label(m.period, lang) for m in assessment.months if m.period.start in paid_starts]
     receipts = db.session.scalars(select(Receipt).where(Receipt.lease_id == lease.id)
                                   .order_by(Receipt.issued_at.desc())).all()
     return render_template("collection/collect.html", lease=lease, months_form=months_form, form=form,
-                           assessment=assessment, paid=paid, repeat=sorted(wanted & set(paid)),
+                           assessment=assessment, paid=paid, repeat=repeat,
                            receipts=receipts, error=error, refused=refused,
                            breakdown=fees.breakdown(assessment) if assessment is not None else None), status
 
@@ -95,7 +118,8 @@ def collect_lease(lease_id: int):
             carried = _tax_carry(lease)  # what the lease's last collection left over
             months_form.repair.data = fees.fen_to_yuan(carried) if carried else None
         if not request.args.get("first"):
-            months_form.first.data, months_form.last.data = _months_from_request(lease)
+            months_form.first.data, months_form.last.data = _periods_from_request(
+                lease, svc.lease_periods(lease), svc.paid_periods(lease))
             valid = months_form.repair.validate(months_form)
         else:
             valid = months_form.validate()

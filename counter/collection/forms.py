@@ -6,7 +6,8 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from counter.core.bounds import MONTHLY_RENT_MAX, REASON_MAX, REFERENCE_MAX, SEARCH_MAX, TERM_YEARS_MAX
-from counter.core.validation import AMOUNT_MAX, BoundedDateField, CounterForm, InvalidInput, MoneyField, parse_month
+from counter.core.validation import (AMOUNT_MAX, BoundedDateField, CounterForm, InvalidInput, MoneyField, latest_date,
+                                     parse_date, parse_month)
 
 METHOD_CHOICES = [("cash", _l("Cash")), ("card", _l("Bank card")), ("mobile", _l("Mobile payment")),
                   ("transfer", _l("Bank transfer"))]
@@ -16,25 +17,30 @@ def method_label(code: str) -> str:
     return str(dict(METHOD_CHOICES).get(code, code))
 
 
-def _month(form, field):
-    """``YYYY-MM`` inside the date window (counter.core.validation.parse_month), normalised."""
-    if field.data:
+def _period(form, field):
+    """A rent period named by its first day (``YYYY-MM-DD``) or by the month it starts in (``YYYY-MM``),
+    inside the date window (counter.core.validation), normalised; the service checks it is the lease's."""
+    text = (field.data or "").strip()
+    if text:
         try:
-            field.data = parse_month(field.data)
+            field.data = (parse_date(text, latest=latest_date(extra_years=TERM_YEARS_MAX)).isoformat()
+                          if len(text) > 7 else parse_month(text))
         except InvalidInput as exc:
             raise ValidationError(str(exc)) from None
 
 
 class MonthsForm(CounterForm):
-    """Step 1 of collecting (GET): the months to pay for."""
+    """Step 1 of collecting (GET): the rent periods to pay for, by their dates (the view sets the choices:
+    the lease's periods, value = the period's first day; the service also takes the month a period
+    starts in, ``YYYY-MM``, and checks either)."""
 
     class Meta:
         csrf = False
 
-    first = StringField(_l("First month"), validators=[DataRequired(), Length(max=16), _month],
-                        render_kw={"type": "month", "autofocus": True, "placeholder": "YYYY-MM"})
-    last = StringField(_l("Last month"), validators=[DataRequired(), Length(max=16), _month],
-                       render_kw={"type": "month", "placeholder": "YYYY-MM"})
+    first = SelectField(_l("First period"), validators=[DataRequired(), Length(max=16), _period], choices=[],
+                        validate_choice=False, render_kw={"autofocus": True})
+    last = SelectField(_l("Last period"), validators=[DataRequired(), Length(max=16), _period], choices=[],
+                       validate_choice=False)
     # 修缮费用 from the landlord's invoices (individuals' income tax, at most ¥800 a month; the rest carries)
     repair = MoneyField(_l("Repair costs (yuan)"), validators=[Optional()], max_value=MONTHLY_RENT_MAX,
                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
@@ -48,10 +54,10 @@ class MonthsForm(CounterForm):
 
 
 class CollectForm(CounterForm):
-    """Step 2 (POST): payment and confirmation; the months ride along as hidden fields."""
+    """Step 2 (POST): payment and confirmation; the periods ride along as hidden fields (first days)."""
 
-    first_month = HiddenField(validators=[DataRequired(), Length(max=16), _month])
-    last_month = HiddenField(validators=[DataRequired(), Length(max=16), _month])
+    first_month = HiddenField(validators=[DataRequired(), Length(max=16), _period])
+    last_month = HiddenField(validators=[DataRequired(), Length(max=16), _period])
     idempotency_key = HiddenField(validators=[DataRequired(), Length(max=64)])
     repair_cost = HiddenField(default="0", validators=[Length(max=20)])  # fen, from the quote the clerk confirmed
 
@@ -67,7 +73,7 @@ class CollectForm(CounterForm):
                          render_kw={"autofocus": True})
     reference = StringField(_l("Payment reference"), validators=[Length(max=REFERENCE_MAX)],
                             render_kw={"autocomplete": "off"})
-    repeat_reason = TextAreaField(_l("Reason for paying these months again"),
+    repeat_reason = TextAreaField(_l("Reason for paying these periods again"),
                                   validators=[Optional(), Length(max=REASON_MAX)], render_kw={"rows": 2})
 
     def validate_reference(self, field):

@@ -5,7 +5,10 @@ What each check catches, and what it cannot, is written down in ``docs/ledger-in
 - **Seal.** A journal row's ``row_hash`` is HMAC-SHA256 under the ledger key (kept outside the database,
   :mod:`counter.core.ledger_key`) of the canonical JSON of its fields and the previous row's hash. Rows
   written before migration 0007 carry a plain SHA-256; the migration anchored each street's head then,
-  so they cannot be rewritten either.
+  so they cannot be rewritten either. **Seal versions** (``seal_version``, migration 0011): 1 seals
+  :data:`HASHED_FIELDS`; 2 (every row written since) also seals the version itself and the row's tax
+  period dates (``period_start`` / ``period_end``, the receipt's span). Old rows keep version 1 and
+  still verify; a version-1 row carrying period dates, or a row turned into the other version, is found.
 - **Anchors** (:class:`~counter.collection.models.LedgerAnchor`): the head of a chain (seq, hash) sealed
   at every day close, by the migration and by ``counter ledger anchor``.
 - **Checks** (:func:`verify_ledger`): journal chains (order, links, seals, serial counter, anchors), the
@@ -30,6 +33,10 @@ from counter.extensions import db
 
 HASHED_FIELDS = ("street_id", "seq", "receipt_id", "lease_id", "clerk_id", "business_date", "item",
                  "item_name_zh", "amount_fen", "method", "kind", "reverses_id", "created_at", "prev_hash")
+# seal version 2 (migration 0011): the version and the tax period dates are sealed too
+HASHED_FIELDS_V2 = HASHED_FIELDS + ("seal_version", "period_start", "period_end")
+SEAL_FIELDS = {1: HASHED_FIELDS, 2: HASHED_FIELDS_V2}
+SEAL_VERSION = 2  # what new rows are sealed with
 MAX_PROBLEMS = 50  # per check: enough to see what happened, not a flood
 
 
@@ -43,13 +50,23 @@ def canon_value(value):
     return value
 
 
+def sealed_fields(version: int | None) -> tuple[str, ...]:
+    """The fields a row of seal ``version`` seals (``None``: a row from before versions, i.e. 1)."""
+    try:
+        return SEAL_FIELDS[version or 1]
+    except KeyError:
+        raise ValueError(f"unknown seal version {version!r}") from None
+
+
 def _journal_blob(fields: dict) -> str:
-    return ledger_key.canonical({name: canon_value(fields[name]) for name in HASHED_FIELDS})
+    names = sealed_fields(fields.get("seal_version"))
+    return ledger_key.canonical({name: canon_value(fields[name]) for name in names})
 
 
 def row_hash(fields: dict, key=None) -> str:
     """The seal of a journal row: HMAC-SHA256 (hex) under the ledger key of its canonical serialisation
-    (sorted-key compact JSON, UTF-8) of the hashed fields, ``prev_hash`` included."""
+    (sorted-key compact JSON, UTF-8) of the fields its seal version covers (:func:`sealed_fields`;
+    ``fields`` without ``seal_version``: version 1), ``prev_hash`` included."""
     return ledger_key.seal(_journal_blob(fields), key)
 
 
@@ -142,7 +159,7 @@ def _where_street(column, streets):
 
 # --- journal chains ----------------------------------------------------------------------------------
 
-_CHAIN_COLUMNS = (JournalEntry.id, JournalEntry.row_hash, *(getattr(JournalEntry, name) for name in HASHED_FIELDS))
+_CHAIN_COLUMNS = (JournalEntry.id, JournalEntry.row_hash, *(getattr(JournalEntry, name) for name in HASHED_FIELDS_V2))
 
 
 def _anchors(chain: str, street_id: int) -> tuple[list[LedgerAnchor], list[ChainProblem]]:
@@ -206,8 +223,8 @@ def _verify_street(street_id: int, batch: int) -> list[ChainProblem]:
         by_seq.setdefault(a.seq, []).append(a)
     first_break: ChainProblem | None = None
     expected_seq, prev, last_seq = 1, GENESIS_HASH, 0
-    seq_at = 2 + HASHED_FIELDS.index("seq")
-    prev_at = 2 + HASHED_FIELDS.index("prev_hash")
+    seq_at = 2 + HASHED_FIELDS_V2.index("seq")
+    prev_at = 2 + HASHED_FIELDS_V2.index("prev_hash")
     key = ledger_key._key_bytes()
     stmt = (select(*_CHAIN_COLUMNS)
             .where(JournalEntry.street_id == street_id, JournalEntry.seq >= 1)
@@ -218,7 +235,8 @@ def _verify_street(street_id: int, batch: int) -> list[ChainProblem]:
         for row in result:
             row_id, stored_hash, seq = row[0], row[1], row[seq_at]
             if first_break is None:
-                fields = dict(zip(HASHED_FIELDS, row[2:]))
+                fields = dict(zip(HASHED_FIELDS_V2, row[2:]))
+                version = fields["seal_version"]
                 if seq != expected_seq:
                     first_break = ChainProblem(street_id, expected_seq, row_id, "gap",
                                                f"rows {expected_seq}..{seq - 1} are missing (removed)")
@@ -226,14 +244,23 @@ def _verify_street(street_id: int, batch: int) -> list[ChainProblem]:
                     first_break = ChainProblem(street_id, seq, row_id, "prev_hash",
                                                "the link to the previous row is broken (a row was removed, "
                                                "inserted or replaced)")
+                elif version not in SEAL_FIELDS:
+                    first_break = ChainProblem(street_id, seq, row_id, "seal_version",
+                                               f"seal version {version!r} is unknown (it was changed)")
+                elif version == 1 and (fields["period_start"] is not None or fields["period_end"] is not None):
+                    first_break = ChainProblem(street_id, seq, row_id, "seal_version",
+                                               "the row carries tax period dates its seal (version 1) does not "
+                                               "cover: they were added, or the row's seal version was lowered")
                 else:
                     sealed = legacy_row_hash(fields) if seq <= legacy_upto else row_hash(fields, key)
                     if not ledger_key.same(sealed, stored_hash):
                         first_break = ChainProblem(
                             street_id, seq, row_id, "row_hash",
                             f"the row differs from what was sealed: amount {fields['amount_fen']} fen, "
-                            f"receipt {fields['receipt_id']}, date {fields['business_date']} or another field was "
-                            "changed (or its hash recomputed without the ledger key)")
+                            f"receipt {fields['receipt_id']}, date {fields['business_date']}"
+                            + (f", periods {canon_value(fields['period_start'])}..{canon_value(fields['period_end'])}"
+                               if version == 2 else "")
+                            + " or another field was changed (or its hash recomputed without the ledger key)")
             for a in by_seq.get(seq, ()):
                 if not ledger_key.same(a.head_hash, stored_hash):
                     problems.append(ChainProblem(street_id, seq, row_id, "anchor_mismatch",
@@ -288,9 +315,10 @@ def verify_audit(batch: int = 10_000) -> list[ChainProblem]:
 
 def verify_receipts(street_id: int | None = None) -> list[ChainProblem]:
     """Each receipt against its journal lines: the collection lines sum to ``total_fen`` and carry the
-    receipt's lease, clerk, business date and method; an issued receipt has no reversal lines; a void
-    (refunded) one has exactly one void (refund) line per collection line, each the negative of the line
-    it reverses; no line is reversed twice."""
+    receipt's lease, clerk, business date and method; every line sealed with its tax periods (seal
+    version 2, reversals included) carries the receipt's span (first period start .. last period end);
+    an issued receipt has no reversal lines; a void (refunded) one has exactly one void (refund) line per
+    collection line, each the negative of the line it reverses; no line is reversed twice."""
     streets = _scoped_streets(street_id)
     j = JournalEntry
     is_coll = j.kind == "collection"
@@ -307,7 +335,11 @@ def verify_receipts(street_id: int | None = None) -> list[ChainProblem]:
                   func.min(case((is_coll, j.business_date))).label("day_lo"),
                   func.max(case((is_coll, j.business_date))).label("day_hi"),
                   func.min(case((is_coll, j.method))).label("method_lo"),
-                  func.max(case((is_coll, j.method))).label("method_hi"))
+                  func.max(case((is_coll, j.method))).label("method_hi"),
+                  func.min(j.period_start).label("start_lo"), func.max(j.period_start).label("start_hi"),
+                  func.min(j.period_end).label("end_lo"), func.max(j.period_end).label("end_hi"),
+                  func.sum(case((j.seal_version >= 2, 1), else_=0)).label("v2_n"),
+                  func.count().label("all_n"))
            .where(_where_street(j.street_id, streets)).group_by(j.receipt_id).subquery())
     r = Receipt
     coll_sum = func.coalesce(agg.c.coll_sum, 0)
@@ -323,18 +355,30 @@ def verify_receipts(street_id: int | None = None) -> list[ChainProblem]:
               agg.c.lease_lo != r.lease_id, agg.c.lease_hi != r.lease_id,
               agg.c.clerk_lo != r.clerk_id, agg.c.clerk_hi != r.clerk_id,
               agg.c.day_lo != r.business_date, agg.c.day_hi != r.business_date,
-              agg.c.method_lo != r.method, agg.c.method_hi != r.method)
+              agg.c.method_lo != r.method, agg.c.method_hi != r.method,
+              r.period_start.is_(None), r.period_end.is_(None),
+              and_(agg.c.v2_n > 0, or_(agg.c.start_lo != r.period_start, agg.c.start_hi != r.period_start,
+                                        agg.c.end_lo != r.period_end, agg.c.end_hi != r.period_end)),
+              and_(agg.c.v2_n > 0, agg.c.start_lo.is_(None)))
     stmt = (select(r.id, r.street_id, r.receipt_number, r.status, r.total_fen, r.lease_id, r.clerk_id,
                    r.business_date, r.method, coll_sum, coll_n, void_n, refund_n, rev_sum, agg.c.lease_lo,
                    agg.c.lease_hi, agg.c.clerk_lo, agg.c.clerk_hi, agg.c.day_lo, agg.c.day_hi, agg.c.method_lo,
-                   agg.c.method_hi)
+                   agg.c.method_hi, r.period_start, r.period_end, agg.c.start_lo, agg.c.start_hi, agg.c.end_lo,
+                   agg.c.end_hi, agg.c.v2_n)
             .outerjoin(agg, agg.c.rid == r.id)
             .where(_where_street(r.street_id, streets), bad).order_by(r.id).limit(MAX_PROBLEMS))
     problems = []
     for row in db.session.connection().execute(stmt):
         (rid, sid, number, status, total, lease_id, clerk_id, day, method, c_sum, c_n, v_n, f_n, rv_sum,
-         lease_lo, lease_hi, clerk_lo, clerk_hi, day_lo, day_hi, m_lo, m_hi) = row
+         lease_lo, lease_hi, clerk_lo, clerk_hi, day_lo, day_hi, m_lo, m_hi, p_start, p_end, s_lo, s_hi, e_lo, e_hi,
+         v2_n) = row
         what = []
+        if p_start is None or p_end is None:
+            what.append("it has no tax period dates")
+        elif v2_n and (s_lo, s_hi, e_lo, e_hi) != (p_start, p_start, p_end, p_end):
+            what.append(f"its periods are {canon_value(p_start)}..{canon_value(p_end)} but its sealed lines say "
+                        f"{canon_value(s_lo)}..{canon_value(e_hi)}"
+                        + ("" if (s_lo, e_lo) == (s_hi, e_hi) else " (and differ among themselves)"))
         if c_n == 0:
             what.append("it has no journal lines")
         elif c_sum != total:
@@ -411,7 +455,8 @@ def verify_receipts_against_audit(street_id: int | None = None, batch: int = 2_0
         chunk = ids[i:i + batch]
         rows = {r.id: r for r in db.session.connection().execute(
             select(Receipt.id, Receipt.street_id, Receipt.receipt_number, Receipt.lease_id, Receipt.total_fen,
-                   Receipt.method, Receipt.payment_reference, Receipt.first_month, Receipt.last_month, Receipt.status)
+                   Receipt.method, Receipt.payment_reference, Receipt.first_month, Receipt.last_month, Receipt.status,
+                   Receipt.period_start, Receipt.period_end)
             .where(Receipt.id.in_(chunk)))}
         for rid in chunk:
             said, row = issued[rid], rows.get(rid)
@@ -430,6 +475,10 @@ def verify_receipts_against_audit(street_id: int | None = None, batch: int = 2_0
             if months and list(months) != [row.first_month, row.last_month]:
                 what.append(f"months are {row.first_month}..{row.last_month} but the audit log recorded "
                             f"{months[0]}..{months[1]}")
+            periods = said.get("periods")
+            mine = [canon_value(row.period_start), canon_value(row.period_end)]
+            if periods and list(periods) != mine:
+                what.append(f"periods are {mine[0]}..{mine[1]} but the audit log recorded {periods[0]}..{periods[1]}")
             expected = reversed_.get(rid, "issued")
             if row.status != expected:
                 what.append(f"status is {row.status} but the audit log says {expected}")
@@ -443,30 +492,41 @@ def verify_receipts_against_audit(street_id: int | None = None, batch: int = 2_0
 
 # --- periods -----------------------------------------------------------------------------------------
 
-def _months_of(first_col, last_col):
-    y1, m1 = cast(func.substr(first_col, 1, 4), Integer), cast(func.substr(first_col, 6, 2), Integer)
-    y2, m2 = cast(func.substr(last_col, 1, 4), Integer), cast(func.substr(last_col, 6, 2), Integer)
-    return (y2 * 12 + m2) - (y1 * 12 + m1) + 1
+def _days(start_col, end_col, dialect: str):
+    """Days of ``start .. end`` inclusive, in SQL (PostgreSQL: date difference; SQLite: julianday)."""
+    if dialect == "postgresql":
+        return end_col - start_col + 1
+    return cast(func.julianday(end_col) - func.julianday(start_col), Integer) + 1
 
 
 def verify_periods(street_id: int | None = None) -> list[ChainProblem]:
-    """The periods receipts cover: an issued receipt holds one unreleased row per month of its run, a void or
-    refunded one none; and no period of a lease is covered by two issued receipts without a repeat reason."""
+    """The periods receipts cover: an issued receipt holds unreleased rows that cover its span exactly (the
+    first starts on its first day, the last ends on its last, their days add up to the span's — calendar
+    months of receipts from before rent periods and rent periods alike), a void or refunded one none; no
+    period of a lease is covered by two issued receipts without a repeat reason, whether the two claim the
+    same first day or overlap (a rent period over a calendar month paid before)."""
     streets = _scoped_streets(street_id)
+    dialect = db.session.get_bind().dialect.name
     p, r = ReceiptPeriod, Receipt
-    held = (select(p.receipt_id.label("rid"), func.count().label("n"))
+    held = (select(p.receipt_id.label("rid"), func.count().label("n"), func.min(p.period_start).label("lo"),
+                   func.max(p.period_end).label("hi"),
+                   func.sum(_days(p.period_start, p.period_end, dialect)).label("days"))
             .where(p.released_at.is_(None), _where_street(p.street_id, streets)).group_by(p.receipt_id).subquery())
     n = func.coalesce(held.c.n, 0)
-    stmt = (select(r.id, r.street_id, r.receipt_number, r.status, r.first_month, r.last_month, n)
+    span_days = _days(r.period_start, r.period_end, dialect)
+    stmt = (select(r.id, r.street_id, r.receipt_number, r.status, r.period_start, r.period_end, n, held.c.days)
             .outerjoin(held, held.c.rid == r.id)
             .where(_where_street(r.street_id, streets),
-                   or_(and_(r.status == "issued", n != _months_of(r.first_month, r.last_month)),
+                   or_(and_(r.status == "issued",
+                            or_(n == 0, held.c.lo != r.period_start, held.c.hi != r.period_end,
+                                held.c.days != span_days)),
                        and_(r.status != "issued", n > 0)))
             .order_by(r.id).limit(MAX_PROBLEMS))
     problems = [ChainProblem(sid, None, rid, "receipt_periods",
-                             f"receipt {number} ({status}, {first}..{last}) holds {held_n} unreleased period rows",
+                             f"receipt {number} ({status}, {canon_value(first)}..{canon_value(last)}) holds {held_n} "
+                             f"unreleased period rows" + (f" covering {days} days" if days is not None else ""),
                              "receipt_period")
-                for rid, sid, number, status, first, last, held_n in db.session.connection().execute(stmt)]
+                for rid, sid, number, status, first, last, held_n, days in db.session.connection().execute(stmt)]
     twice = (select(p.lease_id, p.period_start, func.min(p.street_id), func.count(),
                     func.min(r.receipt_number), func.max(r.receipt_number))
              .join(r, r.id == p.receipt_id)
@@ -477,7 +537,32 @@ def verify_periods(street_id: int | None = None) -> list[ChainProblem]:
                               f"period {canon_value(start)} of lease {lease_id} is paid by {count} issued receipts "
                               f"without a repeat reason ({lo} .. {hi})", "receipt_period")
                  for lease_id, start, sid, count, lo, hi in db.session.connection().execute(twice)]
+    problems += _overlapping_claims(streets)
     return problems
+
+
+def _overlapping_claims(streets) -> list[ChainProblem]:
+    """Held claims of one lease that overlap with different first days (a rent period over a calendar month
+    paid before rent periods, without a repeat reason): per lease in order of first day, a claim starting
+    on or before the latest end of the claims before it."""
+    p, r = ReceiptPeriod, Receipt
+    order = (p.period_start, p.receipt_id)
+    rows = (select(p.lease_id, p.street_id, p.period_start, p.period_end, r.receipt_number,
+                   func.max(p.period_end).over(partition_by=p.lease_id, order_by=order,
+                                               rows=(None, -1)).label("reach"),
+                   func.lag(p.period_start).over(partition_by=p.lease_id, order_by=order).label("prev_start"))
+            .join(r, r.id == p.receipt_id)
+            .where(p.released_at.is_(None), r.status == "issued", r.repeat_reason.is_(None),
+                   _where_street(p.street_id, streets))
+            .subquery())
+    stmt = (select(rows.c.lease_id, rows.c.street_id, rows.c.period_start, rows.c.period_end, rows.c.receipt_number)
+            .where(rows.c.reach >= rows.c.period_start, rows.c.prev_start != rows.c.period_start)
+            .order_by(rows.c.lease_id, rows.c.period_start).limit(MAX_PROBLEMS))
+    return [ChainProblem(sid, None, lease_id, "paid_twice",
+                         f"period {canon_value(start)}..{canon_value(end)} of lease {lease_id} (receipt {number}) "
+                         "overlaps a period held by another issued receipt, without a repeat reason",
+                         "receipt_period")
+            for lease_id, sid, start, end, number in db.session.connection().execute(stmt)]
 
 
 # --- day closes --------------------------------------------------------------------------------------
@@ -575,6 +660,6 @@ def verify_ledger(street_id: int | None = None) -> list[ChainProblem]:
     return problems
 
 
-__all__ = ["ChainProblem", "HASHED_FIELDS", "row_hash", "legacy_row_hash", "record_anchor", "record_heads",
+__all__ = ["ChainProblem", "HASHED_FIELDS", "HASHED_FIELDS_V2", "SEAL_VERSION", "sealed_fields", "row_hash", "legacy_row_hash", "record_anchor", "record_heads",
            "journal_head", "verify_chain", "verify_receipts", "verify_periods", "verify_day_closes",
            "verify_serials", "verify_audit", "verify_receipts_against_audit", "verify_ledger"]

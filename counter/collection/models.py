@@ -28,7 +28,12 @@ GENESIS_HASH = "0" * 64
 
 
 class Receipt(StreetScoped, db.Model):
-    """代征税款收据: one payment of rental tax for a run of months of one lease."""
+    """代征税款收据: one payment of rental tax for a run of rent periods of one lease.
+
+    ``period_start`` / ``period_end`` (migration 0011): the first period's first day and the last period's
+    last day (税款所属期); ``first_month`` / ``last_month`` name the months those periods start in. Receipts
+    from before rent periods covered calendar months: the migration filled their dates from the months
+    (2024-03 .. 2024-05 -> 2024-03-01 .. 2024-05-31)."""
 
     __tablename__ = "receipt"
     __table_args__ = (
@@ -37,6 +42,7 @@ class Receipt(StreetScoped, db.Model):
         CheckConstraint("status IN ('issued', 'void', 'refunded')", name="status_known"),
         CheckConstraint("total_fen >= 0", name="total_nonnegative"),
         CheckConstraint("first_month <= last_month", name="months_ordered"),
+        CheckConstraint("period_start <= period_end", name="periods_ordered"),  # 0011 (SQLite: a trigger)
         Index("ix_receipt_street_date", "street_id", "business_date"),
     )
     # Migration 0007: a trigger allows only the status transition issued -> void | refunded (with its
@@ -50,6 +56,9 @@ class Receipt(StreetScoped, db.Model):
     payer_name: Mapped[str] = mapped_column(String(120), nullable=False)
     first_month: Mapped[str] = mapped_column(String(7), nullable=False)  # YYYY-MM
     last_month: Mapped[str] = mapped_column(String(7), nullable=False)
+    # NOT NULL on PostgreSQL; on SQLite (a column added to a guarded table) a trigger refuses NULL on insert
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    period_end: Mapped[date] = mapped_column(Date, nullable=False)
     total_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     method: Mapped[str] = mapped_column(String(16), nullable=False)
     payment_reference: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
@@ -76,13 +85,19 @@ class Receipt(StreetScoped, db.Model):
 
 
 class JournalEntry(StreetScoped, db.Model):
-    """台账分录: one line per tax item per receipt (and per reversal). Append-only, hash-chained per street."""
+    """台账分录: one line per tax item per receipt (and per reversal). Append-only, hash-chained per street.
+
+    ``seal_version`` (migration 0011): 1 for rows sealed before (their period dates are NULL: the
+    receipt's dates apply), 2 for rows whose seal also covers ``period_start`` / ``period_end`` (the
+    receipt's span, reversal lines too). See :mod:`counter.collection.integrity`."""
 
     __tablename__ = "journal_entry"
     __table_args__ = (
         UniqueConstraint("street_id", "seq"),
         CheckConstraint("kind IN ('collection', 'void', 'refund')", name="kind_known"),
         CheckConstraint("method IN ('cash', 'card', 'mobile', 'transfer')", name="method_known"),
+        CheckConstraint("seal_version IN (1, 2) AND (seal_version = 1 OR (period_start IS NOT NULL AND "
+                        "period_end IS NOT NULL AND period_start <= period_end))", name="sealed_periods"),  # 0011
         Index("ix_journal_street_date", "street_id", "business_date"),
         # a journal line is reversed at most once (migration 0007; rows before it are checked by verify)
         Index("ux_journal_entry_reverses_id", "reverses_id", unique=True,
@@ -104,6 +119,10 @@ class JournalEntry(StreetScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     row_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # no Python default: the application always says which seal it wrote; rows before 0011 are version 1
+    seal_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("1"))
+    period_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    period_end: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     receipt: Mapped[Receipt] = relationship(back_populates="lines")
 
@@ -148,9 +167,10 @@ class ReceiptPeriod(StreetScoped, db.Model):
     inserts its rows with ``INSERT ... ON CONFLICT DO NOTHING``; a row that does not land is a period
     paid meanwhile by another window, and the collection is refused.
 
-    Periods are keyed by their first day (``period_start``) and carry their last day: today a calendar
-    month (2024-03 -> 2024-03-01 .. 2024-03-31, :func:`counter.collection.services.tax_periods`); rent
-    periods anchored at the lease's start only change how they are computed, not this table.
+    Periods are keyed by their first day (``period_start``) and carry their last day: the lease's rent
+    periods (2024-03-15 .. 2024-04-14, :func:`counter.collection.services.tax_periods`); receipts from
+    before rent periods hold calendar months (2024-03-01 .. 2024-03-31), which stay valid: a rent period
+    overlapping one still held counts as paid (:func:`counter.collection.services.paid_periods`).
     Rows are never deleted; ``released_at`` / ``released_by_id`` are the only columns that change,
     once, from NULL (trigger, migration 0007)."""
 

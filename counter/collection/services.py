@@ -2,9 +2,12 @@
 
 Public API (other modules use these names)::
 
+    lease_periods(lease) -> list[fees.Period]            # the lease's rent periods (the whole term)
+    tax_periods(lease, first, last) -> list[fees.Period] # the periods first..last (named by start date or month)
+    paid_periods(lease) -> set[date]                     # starts of the lease's periods held by issued receipts
+    unpaid_periods(lease) -> list[fees.Period]
+    paid_months(lease) -> set[str]                       # "YYYY-MM" the paid periods start in
     quote(lease, first, last, repair_cost_fen=0) -> fees.Assessment
-    tax_periods(lease, first, last) -> list[(date, date)] # the tax periods of a run of months (first/last day)
-    paid_months(lease) -> set[str]                       # "YYYY-MM" of issued (not void/refunded) receipts
     collect(lease, first, last, method, reference, idempotency_key, repeat_reason=None, *, clerk=None,
             business_date=None, repair_cost_fen=0) -> Receipt
     void_receipt(receipt, reason, *, actor=None) -> list[JournalEntry]
@@ -44,10 +47,16 @@ Decisions:
   (:mod:`counter.collection.integrity`). The genesis prev_hash is 64 zeros. Every day close anchors the
   street's journal head and the audit chain's head.
 - Lock order: clerk's day, lease, receipt serial, receipt row, receipt periods, journal serial.
+- Tax periods are the lease's rent periods (:func:`lease_periods`, the rule in :mod:`fees.calendar`:
+  anchored at the term's start, 15 March .. 14 April, the last one prorated when short). A period is
+  named by its start date (``2024-03-15``) or by the month it starts in (``2024-03``: one period starts
+  in each month). A receipt records the first period's start and the last one's end, its journal lines
+  the same span (sealed, seal version 2). Receipts from before (calendar months, 2024-03-01 ..
+  2024-03-31) keep their claims; a rent period overlapping a claim still held counts as paid
+  (:func:`paid_periods`).
 """
 from __future__ import annotations
 
-import calendar
 from datetime import date
 from functools import lru_cache
 
@@ -57,8 +66,8 @@ from sqlalchemy import func, select, text, update
 
 from counter.audit.chain import anchor_at_commit
 from counter.audit.service import record
-from counter.collection.integrity import (HASHED_FIELDS, ChainProblem, record_anchor, row_hash, verify_chain,
-                                          verify_ledger)
+from counter.collection.integrity import (SEAL_VERSION, ChainProblem, record_anchor, row_hash, sealed_fields,
+                                          verify_chain, verify_ledger)
 from counter.collection.models import (GENESIS_HASH, PAYMENT_METHODS, ClerkDay, DayClose, JournalEntry, LedgerAnchor,
                                        Receipt, ReceiptPeriod)
 from counter.core.db import dialect_insert, is_postgresql
@@ -100,12 +109,12 @@ def _facts(lease) -> fees.LeaseFacts:
                            street_code=street.code if street is not None else None)
 
 
-def _assess(lease, first: fees.YearMonth, last: fees.YearMonth, repair_cost_fen: int = 0) -> fees.Assessment:
+def _assess(lease, periods: list[fees.Period], repair_cost_fen: int = 0) -> fees.Assessment:
     tax = _tax_service()
     if tax is not None:
-        return tax.assess_lease(lease, first, last, repair_cost_fen=repair_cost_fen)
-    return fees.assess(_facts(lease), first, last, assessed_on=business_today(), schedules=_shipped_schedules(),
-                       repair_cost_fen=repair_cost_fen)
+        return tax.assess_lease(lease, periods=periods, repair_cost_fen=repair_cost_fen)
+    return fees.assess_periods(_facts(lease), periods, assessed_on=business_today(), schedules=_shipped_schedules(),
+                               repair_cost_fen=repair_cost_fen)
 
 
 @lru_cache(maxsize=1)
@@ -130,59 +139,131 @@ def _tax_errors() -> tuple[type[Exception], ...]:
     return (fees.FeesError,) + ((extra,) if isinstance(extra, type) else ())
 
 
-# --- months ------------------------------------------------------------------------------------------
+# --- periods -----------------------------------------------------------------------------------------
 
-def _ym(value) -> fees.YearMonth:
-    if isinstance(value, fees.YearMonth):
-        return value
-    try:
-        return fees.YearMonth.parse(str(value))
-    except ValueError as exc:
-        raise CollectionError(_("Enter a month as YYYY-MM."), "first_month") from exc
+def lease_term(lease) -> tuple[date, date]:
+    """The days that can be taxed: the term's start to its end (or the day the lease was terminated)."""
+    return lease.start_date, lease.ended_on or lease.end_date
+
+
+def lease_periods(lease) -> list[fees.Period]:
+    """The lease's rent periods over its whole term (:func:`fees.rent_periods`)."""
+    return fees.rent_periods(*lease_term(lease))
 
 
 def lease_months(lease) -> tuple[fees.YearMonth, fees.YearMonth]:
-    """The first and last month of the lease's term (the months that can be taxed)."""
-    end = lease.ended_on or lease.end_date
-    return fees.YearMonth.of(lease.start_date), fees.YearMonth.of(end)
+    """The months the lease's first and last periods start in (a period is named by its month too)."""
+    periods = lease_periods(lease)
+    if not periods:
+        start = fees.YearMonth.of(lease.start_date)
+        return start, start
+    return periods[0].month, periods[-1].month
 
 
-def tax_periods(lease, first: fees.YearMonth, last: fees.YearMonth) -> list[tuple[date, date]]:
-    """The tax periods of months ``first..last``: (first day, last day) of each, in order.
-
-    The one place periods are computed: today a period is a calendar month (2024-03 -> 2024-03-01 ..
-    2024-03-31). Receipts claim their periods in :class:`ReceiptPeriod` by the first day, so periods
-    anchored at the lease's start (15 March .. 14 April) only change this function."""
-    out = []
-    for m in fees.months_between(first, last):
-        out.append((date(m.year, m.month, 1), date(m.year, m.month, calendar.monthrange(m.year, m.month)[1])))
-    return out
+def period_label(period, lang: str = "zh") -> str:
+    """``2024-03-15 至 2024-04-14`` (the label of the collect form and of the messages)."""
+    sep = " 至 " if lang != "en" else " – "
+    return f"{period.start.isoformat()}{sep}{period.end.isoformat()}"
 
 
-def _period_label(start: date) -> str:
-    return f"{start.year:04d}-{start.month:02d}"
+def _period_index(periods: list[fees.Period], value, field: str) -> int:
+    """The position in ``periods`` of the period named by ``value``: a :class:`fees.Period`, its start date
+    (a date or ``YYYY-MM-DD``), or the month it starts in (``YYYY-MM``)."""
+    if isinstance(value, fees.Period):
+        value = value.start
+    if isinstance(value, fees.YearMonth):
+        month, day = value, None
+    elif isinstance(value, date):
+        month, day = fees.YearMonth.of(value), value
+    else:
+        text_value = str(value or "").strip()
+        try:
+            if len(text_value) > 7:
+                day = date.fromisoformat(text_value)
+                month = fees.YearMonth.of(day)
+            else:
+                month, day = fees.YearMonth.parse(text_value), None
+        except ValueError as exc:
+            raise CollectionError(_("Choose a rent period of the lease."), field) from exc
+    if not periods:
+        raise CollectionError(_("The lease has no rent period to tax."), field)
+    if month < periods[0].month:
+        raise CollectionError(_("The lease starts on %(date)s.", date=periods[0].start.isoformat()), field)
+    if month > periods[-1].month:
+        raise CollectionError(_("The lease's last rent period starts on %(date)s.",
+                                date=periods[-1].start.isoformat()), field)
+    # one period starts in each month: the month names it
+    index = (month.year - periods[0].month.year) * 12 + month.month - periods[0].month.month
+    if day is not None and periods[index].start != day:
+        raise CollectionError(_("%(date)s is not the start of a rent period of this lease (the nearest is "
+                                "%(period)s).", date=day.isoformat(), period=period_label(periods[index])), field)
+    return index
+
+
+def tax_periods(lease, first, last) -> list[fees.Period]:
+    """The lease's rent periods from the one named ``first`` to the one named ``last`` (inclusive).
+
+    The one place periods are computed (the rule itself is :func:`fees.rent_periods`): periods anchored
+    at the lease's start, the last clipped to the end of the term and prorated when short. Receipts
+    claim their periods in :class:`ReceiptPeriod` by the first day."""
+    periods = lease_periods(lease)
+    i = _period_index(periods, first, "first_month")
+    j = _period_index(periods, last, "last_month")
+    if j < i:
+        raise CollectionError(_("The last period must not be before the first period."), "last_month")
+    return periods[i:j + 1]
+
+
+def _claims(lease) -> list[tuple[date, date]]:
+    """(start, end) of the lease's periods held by issued receipts (void and refunded ones release theirs)."""
+    with unrestricted():
+        rows = db.session.execute(select(ReceiptPeriod.period_start, ReceiptPeriod.period_end).where(
+            ReceiptPeriod.lease_id == lease.id, ReceiptPeriod.released_at.is_(None))).all()
+    return [(start, end) for start, end in rows]
 
 
 def paid_periods(lease) -> set[date]:
-    """First days of the lease's periods held by issued receipts (void and refunded ones release theirs)."""
-    with unrestricted():
-        return set(db.session.scalars(select(ReceiptPeriod.period_start).where(
-            ReceiptPeriod.lease_id == lease.id, ReceiptPeriod.released_at.is_(None))))
+    """Starts of the lease's rent periods held by issued receipts: claimed exactly, or overlapping a claim
+    still held of another shape (the calendar months of receipts from before rent periods, or periods of
+    the term before an amendment moved its start). Such older claims are only ever released, never
+    created again, so reading them here cannot race (new claims collide on the unique index)."""
+    claims = _claims(lease)
+    if not claims:
+        return set()
+    starts = {start for start, _end in claims}
+    out = set()
+    for p in lease_periods(lease):
+        if p.start in starts or any(start <= p.end and p.start <= end for start, end in claims):
+            out.add(p.start)
+    return out
+
+
+def unpaid_periods(lease) -> list[fees.Period]:
+    """The lease's rent periods no issued receipt holds."""
+    paid = paid_periods(lease)
+    return [p for p in lease_periods(lease) if p.start not in paid]
 
 
 def paid_months(lease) -> set[str]:
-    """Months ("YYYY-MM") covered by the lease's issued receipts (void and refunded ones do not count)."""
-    return {_period_label(start) for start in paid_periods(lease)}
+    """Months ("YYYY-MM") in which the paid periods start (void and refunded receipts do not count)."""
+    return {f"{start.year:04d}-{start.month:02d}" for start in paid_periods(lease)}
+
+
+def _labels(periods: list[fees.Period], starts) -> str:
+    wanted = set(starts)
+    return ", ".join(period_label(p) for p in periods if p.start in wanted)
 
 
 def quote(lease, first, last, repair_cost_fen: int = 0) -> fees.Assessment:
-    """The engine's breakdown for the months ``first..last`` of the lease (nothing is written).
+    """The engine's breakdown for the rent periods ``first..last`` of the lease (nothing is written).
     ``repair_cost_fen``: the landlord's repair costs (修缮费用) to deduct from individuals' income tax."""
-    first, last = _ym(first), _ym(last)
-    _check_months(lease, first, last)
+    return _quote(lease, tax_periods(lease, first, last), repair_cost_fen)
+
+
+def _quote(lease, periods: list[fees.Period], repair_cost_fen: int = 0) -> fees.Assessment:
     repair_cost_fen = _repair_cost(lease, repair_cost_fen)
     try:
-        return _assess(lease, first, last, repair_cost_fen)
+        return _assess(lease, periods, repair_cost_fen)
     except _tax_errors() as exc:
         raise CollectionError(_("The tax cannot be computed for these months: %(error)s", error=str(exc))) from exc
 
@@ -213,20 +294,10 @@ def sample_refusal(assessment: fees.Assessment) -> str | None:
     return None
 
 
-def _check_months(lease, first: fees.YearMonth, last: fees.YearMonth) -> None:
-    if last < first:
-        raise CollectionError(_("The last month must not be before the first month."), "last_month")
-    start, end = lease_months(lease)
-    if first < start:
-        raise CollectionError(_("The lease starts in %(month)s.", month=str(start)), "first_month")
-    if last > end:
-        raise CollectionError(_("The lease ends in %(month)s.", month=str(end)), "last_month")
-
-
 # --- the journal -------------------------------------------------------------------------------------
 
 def entry_hash(entry: JournalEntry) -> str:
-    return row_hash({name: getattr(entry, name) for name in HASHED_FIELDS})
+    return row_hash({name: getattr(entry, name) for name in sealed_fields(entry.seal_version)})
 
 
 def _previous_hash(street_id: int, seq: int) -> str:
@@ -241,10 +312,11 @@ def _previous_hash(street_id: int, seq: int) -> str:
 
 
 def _append(street_id: int, **fields) -> JournalEntry:
-    """Append one journal row to the street's chain (inside the caller's transaction)."""
+    """Append one journal row to the street's chain (inside the caller's transaction), sealed with the
+    current seal version (its tax period dates included)."""
     seq = next_serial("journal", street_id, 0)
     values = dict(fields, street_id=street_id, seq=seq, created_at=utcnow(),
-                  prev_hash=_previous_hash(street_id, seq))
+                  prev_hash=_previous_hash(street_id, seq), seal_version=SEAL_VERSION)
     values.setdefault("reverses_id", None)
     entry = JournalEntry(**values, row_hash=row_hash(values))
     db.session.add(entry)
@@ -308,12 +380,12 @@ def _lock_lease(lease, *, share: bool) -> None:
     db.session.refresh(lease)
 
 
-def _claim_periods(receipt: Receipt, periods: list[tuple[date, date]], again: set[date]) -> set[date]:
+def _claim_periods(receipt: Receipt, periods: list[fees.Period], again: set[date]) -> set[date]:
     """Insert the receipt's periods; returns the first days that landed. A period paid meanwhile by another
     receipt (and not a recorded repeat) does not land: ``ON CONFLICT DO NOTHING`` on the partial unique index."""
     where = "released_at IS NULL AND is_repeat = " + ("false" if is_postgresql() else "0")
     rows = [{"street_id": receipt.street_id, "lease_id": receipt.lease_id, "receipt_id": receipt.id,
-             "period_start": start, "period_end": end, "is_repeat": start in again} for start, end in periods]
+             "period_start": p.start, "period_end": p.end, "is_repeat": p.start in again} for p in periods]
     stmt = (dialect_insert(ReceiptPeriod).values(rows)
             .on_conflict_do_nothing(index_elements=["lease_id", "period_start"], index_where=text(where))
             .returning(ReceiptPeriod.period_start))
@@ -323,11 +395,12 @@ def _claim_periods(receipt: Receipt, periods: list[tuple[date, date]], again: se
 def collect(lease, first, last, method: str, reference: str | None, idempotency_key: str,
             repeat_reason: str | None = None, *, clerk=None, business_date: date | None = None,
             repair_cost_fen: int = 0) -> Receipt:
-    """Collect the tax of months ``first..last`` and issue a receipt, in the caller's transaction.
+    """Collect the tax of the rent periods ``first..last`` and issue a receipt, in the caller's transaction.
 
-    The same ``idempotency_key`` returns the receipt already issued and charges nothing. Refused (and
-    nothing written): a closed day, a cancelled filing, months outside the term, months paid already
-    without a repeat reason — also when another window paid them a moment ago."""
+    ``first`` / ``last`` name periods by their start date (or the month they start in, see
+    :func:`tax_periods`). The same ``idempotency_key`` returns the receipt already issued and charges
+    nothing. Refused (and nothing written): a closed day, a cancelled filing, periods outside the term,
+    periods paid already without a repeat reason — also when another window paid them a moment ago."""
     key = (idempotency_key or "").strip()
     if not key or len(key) > 64:
         raise CollectionError(_("The form has no valid submission key. Please reload the page."))
@@ -339,7 +412,6 @@ def collect(lease, first, last, method: str, reference: str | None, idempotency_
     if clerk is None:
         raise CollectionError(_("A clerk must be given."))
     business_date = business_date or business_today()
-    first, last = _ym(first), _ym(last)
     if method not in PAYMENT_METHODS:
         raise CollectionError(_("Choose a payment method."), "method")
     reference = (reference or "").strip() or None
@@ -353,18 +425,17 @@ def collect(lease, first, last, method: str, reference: str | None, idempotency_
         return _same_lease(twin, lease)
     if lease.status == "cancelled":
         raise CollectionError(_("The lease filing is cancelled: no tax can be collected on it."))
-    _check_months(lease, first, last)
-    periods = tax_periods(lease, first, last)
-    again = {start for start, _end in periods} & paid_periods(lease)
+    periods = tax_periods(lease, first, last)  # the term as it is now (the lease is locked)
+    again = {p.start for p in periods} & paid_periods(lease)
     repeat_reason = (repeat_reason or "").strip() or None
     if again and repeat_reason is None:
-        raise _already_paid(again)
-    assessment = quote(lease, first, last, repair_cost_fen)
+        raise _already_paid(periods, again)
+    assessment = _quote(lease, periods, repair_cost_fen)
     refused = sample_refusal(assessment)
     if refused:
         raise CollectionError(refused)
     if assessment.total_fen <= 0:
-        raise CollectionError(_("The tax for these months is zero: there is nothing to collect."))
+        raise CollectionError(_("The tax for these periods is zero: there is nothing to collect."))
 
     from counter.streets.models import Street
 
@@ -380,7 +451,8 @@ def collect(lease, first, last, method: str, reference: str | None, idempotency_
     receipt = Receipt(
         street_id=lease.street_id, lease_id=lease.id, year=year, seq=seq,
         receipt_number=f"{street.short_code}-R{year}-{seq:06d}", payer_name=_payer_name(lease),
-        first_month=str(first), last_month=str(last), total_fen=assessment.total_fen, method=method,
+        first_month=str(periods[0].month), last_month=str(periods[-1].month), period_start=periods[0].start,
+        period_end=periods[-1].end, total_fen=assessment.total_fen, method=method,
         payment_reference=reference, business_date=business_date, clerk_id=clerk.id, issued_at=utcnow(),
         status="issued", idempotency_key=key, assessment_record_id=record_id,
         repeat_reason=repeat_reason if again else None)
@@ -389,18 +461,21 @@ def collect(lease, first, last, method: str, reference: str | None, idempotency_
     landed = _claim_periods(receipt, periods, again)
     if len(landed) != len(periods):  # paid meanwhile by another window (another tab, another clerk)
         savepoint.rollback()
-        raise _already_paid({start for start, _end in periods} - landed)
+        raise _already_paid(periods, {p.start for p in periods} - landed)
     for item in assessment.items:
         if item.amount_fen == 0:
             continue
         _append(lease.street_id, receipt_id=receipt.id, lease_id=lease.id, clerk_id=clerk.id,
                 business_date=business_date, item=item.item, item_name_zh=item.name_zh,
-                amount_fen=item.amount_fen, method=method, kind="collection")
+                amount_fen=item.amount_fen, method=method, kind="collection",
+                period_start=receipt.period_start, period_end=receipt.period_end)
     savepoint.commit()
+    span = [receipt.period_start.isoformat(), receipt.period_end.isoformat()]
     record("collection.collect", obj=receipt, actor=clerk if _current_user() is None else None,
-           summary=f"{receipt.receipt_number} {str(first)}..{str(last)} {receipt.total_fen} fen {method}",
+           summary=f"{receipt.receipt_number} {span[0]}..{span[1]} {receipt.total_fen} fen {method}",
            after={"receipt_number": receipt.receipt_number, "lease_id": lease.id, "total_fen": receipt.total_fen,
-                  "method": method, "reference": reference, "months": [str(first), str(last)],
+                  "method": method, "reference": reference,
+                  "months": [receipt.first_month, receipt.last_month], "periods": span,
                   "repeat_reason": receipt.repeat_reason, "repair_cost_fen": assessment.repair_cost_fen,
                   "repair_carry_fen": assessment.repair_carry_fen})
     return receipt
@@ -412,9 +487,9 @@ def _same_lease(receipt: Receipt, lease) -> Receipt:
     return receipt
 
 
-def _already_paid(starts) -> CollectionError:
-    return CollectionError(_("Already paid: %(months)s. Give the reason for paying these months again.",
-                             months=", ".join(_period_label(s) for s in sorted(starts))), "repeat_reason")
+def _already_paid(periods: list[fees.Period], starts) -> CollectionError:
+    return CollectionError(_("Already paid: %(months)s. Give the reason for paying these periods again.",
+                             months=_labels(periods, starts)), "repeat_reason")
 
 
 # --- corrections -------------------------------------------------------------------------------------
@@ -447,7 +522,8 @@ def _reverse(receipt: Receipt, reason: str, kind: str, actor) -> list[JournalEnt
             .order_by(JournalEntry.seq)).all()
     lines = [_append(receipt.street_id, receipt_id=receipt.id, lease_id=receipt.lease_id, clerk_id=actor.id,
                      business_date=today, item=o.item, item_name_zh=o.item_name_zh, amount_fen=-o.amount_fen,
-                     method=o.method, kind=kind, reverses_id=o.id)
+                     method=o.method, kind=kind, reverses_id=o.id, period_start=receipt.period_start,
+                     period_end=receipt.period_end)
              for o in originals]
     record(f"collection.{kind}", obj=receipt, actor=actor if _current_user() is None else None,
            summary=f"{receipt.receipt_number}: {reason}", before={"status": "issued"},
@@ -673,7 +749,8 @@ def receipt_print_data(receipt: Receipt) -> dict:
         "lease_registration_number": lease.registration_number if lease else "",
         "property_address": lease.premises.full_address if lease else "",
         "first_month": receipt.first_month, "last_month": receipt.last_month,
-        "period": f"{receipt.first_month} 至 {receipt.last_month}",
+        "period_start": receipt.period_start.isoformat(), "period_end": receipt.period_end.isoformat(),
+        "period": f"{receipt.period_start.isoformat()} 至 {receipt.period_end.isoformat()}",
         "lines": [{"item": e.item, "name_zh": e.item_name_zh, "amount_fen": e.amount_fen,
                    "amount": _yuan(e.amount_fen)} for e in lines],
         "total_fen": receipt.total_fen, "total": _yuan(receipt.total_fen),
@@ -727,7 +804,8 @@ def day_close_print_data(day_close: DayClose) -> dict:
     }
 
 
-__all__ = ["CollectionError", "ChainProblem", "quote", "tax_periods", "paid_months", "paid_periods", "collect",
+__all__ = ["CollectionError", "ChainProblem", "quote", "tax_periods", "lease_periods", "lease_term", "period_label",
+           "unpaid_periods", "paid_months", "paid_periods", "collect",
            "sample_refusal", "void_receipt", "refund_receipt", "receipt_balance", "day_figures", "close_day",
            "explain_variance", "sign_day_close", "reopen_day", "chain_head", "verify_chain", "verify_ledger",
            "journal_summary", "receipt_print_data", "day_close_print_data", "lease_months", "row_hash", "entry_hash"]

@@ -487,11 +487,11 @@ def lease_print_state(lease: Lease) -> dict:
 
 # ------------------------------------------------------------------------------------------- finance documents
 
-def _period_label(first: str, last: str) -> str:
-    def zh(ym: str) -> str:
-        y, m = ym.split("-")
-        return f"{int(y)}年{int(m)}月"
-    return zh(first) if first == last else f"{zh(first)}至{zh(last)}"
+def _period_label(start, end) -> str:
+    """税款所属期: ``2024年3月15日至2024年6月30日`` (the first period's first day to the last one's last)."""
+    def zh(d) -> str:
+        return f"{d.year}年{d.month}月{d.day}日"
+    return f"{zh(start)}至{zh(end)}"
 
 
 def _receipt_lines(receipt) -> tuple[list[ReceiptLine], list[str], bool]:
@@ -534,7 +534,7 @@ def _receipt_data(doc: PrintedDocument, receipt, street: Street) -> ReceiptData:
         meta=_meta(doc, street), receipt_number=receipt.receipt_number, payer_name=receipt.payer_name,
         registration_number_display=lease.registration_number if lease else "",
         property_address=lease.premises.full_address if lease else "",
-        period_label=_period_label(receipt.first_month, receipt.last_month), lines=lines, notes=notes,
+        period_label=_period_label(receipt.period_start, receipt.period_end), lines=lines, notes=notes,
         sample_rates=sample,
         total_fen=receipt.total_fen, total_display=_yuan(receipt.total_fen),
         payment_method_label=METHOD_ZH.get(receipt.method, receipt.method),

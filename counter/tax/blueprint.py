@@ -2,6 +2,7 @@
 estimate (no login)."""
 from __future__ import annotations
 
+from datetime import timedelta
 from itertools import groupby
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -209,13 +210,14 @@ def estimate():
     if request.args:
         if form.validate():
             today = business_today()
-            first = fees.YearMonth.of(today)
-            last = first.add(form.months.data - 1)
+            # rent periods anchored at today (fees.calendar): N full periods, today .. the day before the same
+            # date N months later
+            periods = fees.rent_periods(today, fees.add_months(today, form.months.data) - timedelta(days=1))
             facts = fees.LeaseFacts(landlord_kind=form.landlord_kind.data, use=form.use.data,
                                     monthly_rent_fen=fees.yuan_to_fen(form.rent_yuan), area_m2=form.area_m2,
                                     street_code=form.street.data or None)
             try:
-                result = services.assess_facts(facts, first, last, today)
+                result = services.assess_facts(facts, assessed_on=today, periods=periods)
             except fees.FeesError:
                 error = _("No rate schedule in force covers this case. Please ask at a street window.")
                 status = 422

@@ -5,8 +5,11 @@
 assessment as JSON (:func:`fees.quote_json`): per period and item the base, rate, tax, relief,
 deduction and amount in yuan as strings, and the total. Nothing is written.
 
-Periods are the calendar months from the start date's month to the end date's month (``period_rule``
-in the output says so); the lease's rent periods come with issue 13's second part.
+Periods are the rent periods of a term from ``--start`` to ``--end`` (``period_rule: rent_period``, the
+rule of :mod:`fees.calendar`): anchored at the start date (15 March .. 14 April, ...), the last one
+clipped to the end and prorated by days when short. Each period in the output has its ``start`` and
+``end`` dates, ``days`` / ``full_days``, ``prorated``, the monthly ``taxable_rent`` and the
+``period_rent``.
 """
 from __future__ import annotations
 
@@ -49,8 +52,8 @@ def _yuan(value: str | None, name: str, maximum: Decimal) -> int:
 @click.option("--landlord", "landlord_kind", type=click.Choice(fees.uses.LANDLORD_KINDS), required=True)
 @click.option("--use", "use", type=click.Choice(fees.uses.USES), required=True)
 @click.option("--rent", required=True, help="Monthly rent in yuan, e.g. 150000 or 3500.50")
-@click.option("--start", required=True, help="First day taxed (YYYY-MM-DD)")
-@click.option("--end", required=True, help="Last day taxed (YYYY-MM-DD)")
+@click.option("--start", required=True, help="First day of the term taxed (YYYY-MM-DD): the periods' anchor")
+@click.option("--end", required=True, help="Last day of the term taxed (YYYY-MM-DD)")
 @click.option("--area", default=None, help="Rented area in m² (needed where a guidance rent applies)")
 @click.option("--street", default=None, help="Street code, e.g. 440304001 (guidance rents)")
 @click.option("--repair", default=None, help="Repair costs in yuan (individuals' income tax, ¥800 a month)")
@@ -89,12 +92,10 @@ def quote_command(landlord_kind, use, rent, start, end, area, street, repair, as
             raise click.ClickException("no active rate schedule: load them (counter load-reference --samples for "
                                        "the samples) or use --schedules shipped")
     try:
-        a = fees.assess(facts, fees.YearMonth.of(first_day), fees.YearMonth.of(last_day),
-                        _date(assessed_on, "--assessed-on") if assessed_on else business_today(), schedules, guidance,
-                        repair_cost_fen=_yuan(repair, "--repair", bounds.MONTHLY_RENT_MAX))
+        a = fees.assess_periods(facts, fees.rent_periods(first_day, last_day),
+                                _date(assessed_on, "--assessed-on") if assessed_on else business_today(), schedules,
+                                guidance, repair_cost_fen=_yuan(repair, "--repair", bounds.MONTHLY_RENT_MAX))
     except fees.FeesError as exc:
         raise click.ClickException(str(exc)) from exc
     out = fees.quote_json(a)
-    out["period_rule"] = "calendar_month"
-    out["start"], out["end"] = first_day.isoformat(), last_day.isoformat()
     click.echo(json.dumps(out, ensure_ascii=False, indent=2))

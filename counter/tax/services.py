@@ -5,7 +5,8 @@ Public API other modules use (flush only, never commit)::
     schedule_set(on=None) -> fees.ScheduleSet          # the active rate schedule versions
     guidance_rents() -> fees.GuidanceRents
     facts_for_lease(lease) -> fees.LeaseFacts
-    assess_lease(lease, first, last, assessed_on=None, repair_cost_fen=0) -> fees.Assessment   # no DB write
+    assess_lease(lease, first, last, assessed_on=None, repair_cost_fen=0, *, periods=None)
+        -> fees.Assessment   # the lease's rent periods first..last (or ``periods``); no DB write
     record_assessment(lease, assessment) -> AssessmentRecord                 # flush only
     explain_record(record, locale) -> str               # from the stored snapshot, no recomputation
     sample_refusal(assessment) -> str | None            # production: why collecting on it is refused
@@ -141,19 +142,31 @@ def facts_for_lease(lease) -> fees.LeaseFacts:
                            street_code=street.code if street is not None else None)
 
 
-def assess_facts(facts: fees.LeaseFacts, first: fees.YearMonth, last: fees.YearMonth,
+def assess_facts(facts: fees.LeaseFacts, first: fees.YearMonth | None = None, last: fees.YearMonth | None = None,
                  assessed_on: date | None = None, schedules: fees.ScheduleSet | None = None,
-                 repair_cost_fen: int = 0) -> fees.Assessment:
-    return fees.assess(facts, first=first, last=last, assessed_on=assessed_on or business_today(),
-                       schedules=schedules if schedules is not None else schedule_set(),
-                       guidance=guidance_rents(), repair_cost_fen=repair_cost_fen)
+                 repair_cost_fen: int = 0, *, periods: list[fees.Period] | None = None) -> fees.Assessment:
+    """Assess ``facts`` under the active schedules and the guidance rents: over ``periods`` (rent periods,
+    :func:`fees.rent_periods`), or over the calendar months ``first..last`` (the schedule preview)."""
+    kw = dict(assessed_on=assessed_on or business_today(),
+              schedules=schedules if schedules is not None else schedule_set(), guidance=guidance_rents(),
+              repair_cost_fen=repair_cost_fen)
+    if periods is not None:
+        return fees.assess_periods(facts, periods, **kw)
+    return fees.assess(facts, first=first, last=last, **kw)
 
 
-def assess_lease(lease, first: fees.YearMonth, last: fees.YearMonth, assessed_on: date | None = None,
-                 repair_cost_fen: int = 0) -> fees.Assessment:
-    """Assess a lease under the active schedules and the guidance rents (no DB write). ``repair_cost_fen``:
-    repair costs borne by an individual landlord (修缮费用, from invoices), deducted from income tax."""
-    return assess_facts(facts_for_lease(lease), first, last, assessed_on, repair_cost_fen=repair_cost_fen)
+def assess_lease(lease, first=None, last=None, assessed_on: date | None = None,
+                 repair_cost_fen: int = 0, *, periods: list[fees.Period] | None = None) -> fees.Assessment:
+    """Assess a lease under the active schedules and the guidance rents (no DB write), over its rent
+    periods ``first..last`` (named by start date or by the month they start in,
+    :func:`counter.collection.services.tax_periods`) or over ``periods``. ``repair_cost_fen``: repair
+    costs borne by an individual landlord (修缮费用, from invoices), deducted from income tax."""
+    if periods is None:
+        from counter.collection.services import tax_periods
+
+        periods = tax_periods(lease, first, last)
+    return assess_facts(facts_for_lease(lease), assessed_on=assessed_on, repair_cost_fen=repair_cost_fen,
+                        periods=periods)
 
 
 def repair_carry_in(lease) -> int:

@@ -162,7 +162,7 @@ def test_zero_tax_is_refused(streets, users, lease_factory, monkeypatch):
     import fees
 
     lease = lease_factory(streets[0], rent_fen=0)
-    real = svc._assess(lease, fees.YearMonth(2026, 1), fees.YearMonth(2026, 3))
+    real = svc._assess(lease, svc.tax_periods(lease, "2026-01", "2026-03"))
     monkeypatch.setattr(svc, "_assess", lambda *a: fees.Assessment(facts=real.facts, first=real.first,
                                                                     last=real.last, assessed_on=real.assessed_on))
     with pytest.raises(svc.CollectionError):

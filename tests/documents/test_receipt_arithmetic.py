@@ -1,7 +1,8 @@
 """The printed receipt's lines add up (issue 13): every row read back from the PDF (pdftotext) recomputes
-with plain Decimal arithmetic - base x rate = tax, tax - relief = each month, x months = amount - the
-notes' bases recompute too (rent / 1.05, the income tax base), and the amounts add up to the printed total.
-Nothing here uses the engine's code to recompute."""
+with plain Decimal arithmetic - base x rate = tax, tax - relief = each period, x periods = amount - the
+notes' bases recompute too (a short period's rent = monthly rent x days / days of the full period, rent /
+1.05, the income tax base), and the amounts add up to the printed total. Nothing here uses the engine's
+code to recompute."""
 from __future__ import annotations
 
 import re
@@ -17,9 +18,11 @@ from .conftest import needs_tools, pdf_pages
 
 _NUM = r"\d[\d,]*\.\d{2}"
 _ROW = re.compile(
-    rf"^\s*(?P<item>[\u4e00-\u9fff]+)\s+(?P<period>\d{{4}}-\d{{2}}(?:至\d{{4}}-\d{{2}})?)\s+"
+    rf"^\s*(?P<item>[\u4e00-\u9fff]+)\s+(?P<period>\d{{4}}-\d{{2}}-\d{{2}}至\d{{4}}-\d{{2}}-\d{{2}})\s+"
     rf"(?P<base>{_NUM})\s+(?P<rate>\d+(?:\.\d+)?)%\s+(?P<tax>{_NUM})\s+"
     rf"(?:(?P<pct>\d+(?:\.\d+)?)%\s+(?P<relief>{_NUM})\s+)?(?P<n>\d+)\s+(?P<amount>{_NUM})\s*$", re.M)
+_PRORATE = re.compile(rf"租金（(\d{{4}}-\d{{2}}-\d{{2}})至(\d{{4}}-\d{{2}}-\d{{2}})，不足一期，按日折算）=月租金({_NUM})"
+                      rf"×(\d+)÷(\d+)=({_NUM})")
 _EX_VAT = re.compile(rf"不含增值税租金（[^）]*）=({_NUM})÷(\d\.\d+)=({_NUM})")
 _IIT_PCT = re.compile(rf"个人所得税（([^）]*)）应纳税所得额=\(收入({_NUM})−税费({_NUM})−修缮费用({_NUM})\)×\(1−(\d+)%\)=({_NUM})")
 _IIT_FIX = re.compile(rf"个人所得税（([^）]*)）应纳税所得额=收入({_NUM})−税费({_NUM})−修缮费用({_NUM})−({_NUM})=({_NUM})")
@@ -53,6 +56,9 @@ def check_printed_arithmetic(text: str) -> list[dict]:
         assert relief == (D(r["relief"]) if r["relief"] else 0), r
         assert (tax - relief) * int(r["n"]) == D(r["amount"]), r
     flat = re.sub(r"\s+", "", text)
+    for start, end, monthly, days, full, rent in _PRORATE.findall(flat):
+        assert (date.fromisoformat(end) - date.fromisoformat(start)).days + 1 == int(days) < int(full)
+        assert fen(D(monthly) * int(days) / int(full)) == D(rent)
     for rent, divisor, ex_vat in _EX_VAT.findall(flat):
         assert fen(D(rent) / D(divisor)) == D(ex_vat)
     for guidance, area, floor in _FLOOR.findall(flat):
@@ -98,22 +104,27 @@ def _lease(street_id, rent_fen, start, end):
     return lease
 
 
+def _collect_and_print(lease, first, last, key, clerk, tmp_path, **kw):
+    """Collect ``first..last`` and print the receipt's original: (receipt, printed, its layout text)."""
+    from counter.collection import services as svc
+    from counter.documents import services as docs
+
+    receipt = svc.collect(lease, first, last, "cash", None, key, clerk=clerk, **kw)
+    db.session.commit()
+    printed = docs.print_receipt(receipt)
+    db.session.commit()
+    return receipt, printed, layout_text(printed.pdf, tmp_path)
+
+
 @needs_tools
 def test_receipt_across_a_schedule_change_recomputes_on_paper(app, streets, users, tmp_path):
     """¥120,000 a month, December 2022 (threshold ¥150,000: VAT exempt) and January 2023 (threshold
     ¥100,000: VAT charged on 120,000 / 1.05): two rows per item, each recomputing; one page."""
-    from counter.collection import services as svc
-    from counter.documents import services as docs
-
     lease = _lease(streets[0].id, 12000000, date(2022, 11, 1), date(2023, 10, 31))
-    receipt = svc.collect(lease, "2022-12", "2023-01", "cash", None, "arith-1", clerk=users["clerk_a"])
-    db.session.commit()
-    printed = docs.print_receipt(receipt)
-    db.session.commit()
-    text = layout_text(printed.pdf, tmp_path)
+    receipt, printed, text = _collect_and_print(lease, "2022-12", "2023-01", "arith-1", users["clerk_a"], tmp_path)
     rows = check_printed_arithmetic(text)
     assert sum(D(r["amount"]) for r in rows) * 100 == receipt.total_fen
-    assert {r["period"] for r in rows} == {"2022-12", "2023-01"}
+    assert {r["period"] for r in rows} == {"2022-12-01至2022-12-31", "2023-01-01至2023-01-31"}
     assert "示例税率" in text  # a demo install: sample rates are marked
     assert "120,000.00 ÷ 1.05 = 114,285.71" in text
     assert pdf_pages(printed.pdf, tmp_path) == 1
@@ -122,18 +133,35 @@ def test_receipt_across_a_schedule_change_recomputes_on_paper(app, streets, user
 @needs_tools
 @pytest.mark.parametrize("repair", [0, 150000])
 def test_receipt_with_repair_costs_recomputes(app, streets, users, tmp_path, repair):
-    """The repair costs deducted show in the income tax note of the receipt (¥800 a month, the rest carried)."""
-    from counter.collection import services as svc
-    from counter.documents import services as docs
-
+    """The repair costs deducted show in the income tax note of the receipt (¥800 a period, the rest carried)."""
     lease = _lease(streets[0].id, 300000, date(2026, 1, 1), date(2026, 12, 31))
-    receipt = svc.collect(lease, "2026-01", "2026-02", "cash", None, f"arith-r{repair}", clerk=users["clerk_a"],
-                          repair_cost_fen=repair)
-    db.session.commit()
-    text = layout_text(docs.print_receipt(receipt).pdf, tmp_path)
+    _receipt, _printed, text = _collect_and_print(lease, "2026-01", "2026-02", f"arith-r{repair}", users["clerk_a"],
+                                                  tmp_path, repair_cost_fen=repair)
     check_printed_arithmetic(text)
     flat = re.sub(r"\s+", "", text)
     assert "指导租金70/m²×120.00m²=8,400.00" in flat  # the sample guidance floor of 南园 (70 x 120 m²)
     if repair:
         assert "修缮费用800.00)" in flat and "修缮费用700.00)" in flat   # 800 in January, the rest in February
         assert "结转0.00" in flat
+
+
+@needs_tools
+def test_prorated_last_period_receipt_shows_the_dates(app, streets, users, tmp_path):
+    """A lease from 2024-03-15 to 2024-06-30: its last rent period, 2024-06-15 .. 2024-06-30, is 16 days of a
+    30-day period (06-15 .. 07-14). The receipt prints the period's dates (税款所属期 and the rows), the
+    prorated rent (the monthly taxable rent x 16 / 30, recomputed from the paper by check_printed_arithmetic),
+    and the short row's bases come from it; one page."""
+    lease = _lease(streets[0].id, 300000, date(2024, 3, 15), date(2024, 6, 30))
+    receipt, printed, text = _collect_and_print(lease, "2024-03-15", "2024-06-15", "arith-short", users["clerk_a"],
+                                                tmp_path)
+    rows = check_printed_arithmetic(text)
+    flat = re.sub(r"\s+", "", text)
+    assert "税款所属期2024年3月15日至2024年6月30日" in flat
+    # the guidance floor of 南园 (70/m² x 120 m² = 8,400) is above the declared 3,000: prorated 8,400 x 16 / 30
+    assert "租金（2024-06-15至2024-06-30，不足一期，按日折算）=月租金8,400.00×16÷30=4,480.00" in flat
+    assert {r["period"]: int(r["n"]) for r in rows if r["item"] == "房产税"} == \
+        {"2024-03-15至2024-06-14": 3, "2024-06-15至2024-06-30": 1}
+    short = next(r for r in rows if r["item"] == "房产税" and r["period"] == "2024-06-15至2024-06-30")
+    assert short["base"] == "4,480.00"
+    assert sum(D(r["amount"]) for r in rows) * 100 == receipt.total_fen
+    assert pdf_pages(printed.pdf, tmp_path) == 1

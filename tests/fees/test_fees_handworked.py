@@ -8,7 +8,13 @@ tax clerk computes them on paper, following the rules of fees/money.py:
 
 All rounding is to the fen, half up. A line is (month, item, base, tax, relief, amount) in yuan; every
 non-exempt line of the assessment must be listed, and no other. Issue #13's examples are the first two.
-The prorated last period of a lease (phase 2: rent periods) will add cases here.
+
+Rent periods (phase 2, the cases with a ``term``): the lease's periods run from the term's start date to
+the day before the same date next month; the last one, when the term ends first, is short and its rent is
+prorated by days, round(monthly rent x days / days of the full period); the thresholds are tested on the
+monthly rent, the ¥800 / 20 % deduction, the ¥4,000 line and the ¥800 repair cap apply once per period, and
+each period is taxed under the schedule in force on its first day. Their lines are named by the period's
+first day (YYYY-MM-DD).
 """
 from __future__ import annotations
 
@@ -33,8 +39,10 @@ def G(yuan_per_m2, street="440304003", use="residential"):
 
 
 def C(name, facts, first, last, lines, total, *, schedules=ITEMISED, guidance=None, repair="0", carry="0",
-      taxable=None):
-    return pytest.param(facts, first, last, lines, total, schedules, guidance, repair, carry, taxable, id=name)
+      taxable=None, term=None):
+    """``term=("YYYY-MM-DD", "YYYY-MM-DD")``: tax the lease's rent periods ``first..last`` (named by the
+    month they start in) of that term; else the calendar months ``first..last``."""
+    return pytest.param(facts, first, last, lines, total, schedules, guidance, repair, carry, taxable, term, id=name)
 
 
 CASES = [
@@ -312,6 +320,75 @@ CASES = [
         ("2026-01", "property_tax", "1851.48", "74.06", "37.03", "37.03"),          # 74.0592
         ("2026-01", "individual_income_tax", "1014.45", "101.45", "0", "101.45"),  # 1,814.45 - 800; 101.445
     ], "138.48", guidance=G("55.55"), taxable="1851.48"),
+    # ------------------------------------------------------------------ rent periods and a prorated last period
+    C("term-2024-03-15-to-06-30-last-period-prorated", F("3500"), "2024-03", "2024-06", [
+        # periods 03-15..04-14, 04-15..05-14, 05-15..06-14 (full), 06-15..06-30 (16 days of 06-15..07-14 = 30)
+        # full: VAT exempt (3,500 <= 100,000); property tax 3,500 x 4 % = 140, relief 70;
+        # income tax: 3,500 - 70 = 3,430 <= 4,000: - 800 = 2,630 x 10 % = 263
+        ("2024-03-15", "property_tax", "3500.00", "140.00", "70.00", "70.00"),
+        ("2024-03-15", "individual_income_tax", "2630.00", "263.00", "0", "263.00"),
+        ("2024-04-15", "property_tax", "3500.00", "140.00", "70.00", "70.00"),
+        ("2024-04-15", "individual_income_tax", "2630.00", "263.00", "0", "263.00"),
+        ("2024-05-15", "property_tax", "3500.00", "140.00", "70.00", "70.00"),
+        ("2024-05-15", "individual_income_tax", "2630.00", "263.00", "0", "263.00"),
+        # short: rent 3,500 x 16 / 30 = 1,866.6667 -> 1,866.67; x 4 % = 74.6668 -> 74.67; relief 37.335 -> 37.34
+        ("2024-06-15", "property_tax", "1866.67", "74.67", "37.34", "37.33"),
+        # 1,866.67 - 37.33 = 1,829.34 <= 4,000: - 800 (the whole deduction, once per period) = 1,029.34
+        # x 10 % = 102.934 -> 102.93
+        ("2024-06-15", "individual_income_tax", "1029.34", "102.93", "0", "102.93"),
+    ], "1139.26", term=("2024-03-15", "2024-06-30")),   # 3 x 333.00 + 140.26
+    C("short-period-threshold-on-the-monthly-rent", F("150000"), "2024-06", "2024-06", [
+        # 06-15..06-30 of 06-15..07-14: 16 / 30; rent 150,000 x 16 / 30 = 80,000.00 - below the ¥100,000 line,
+        # but the threshold is tested on the monthly rent (150,000 > 100,000): the VAT is charged
+        # 80,000 / 1.05 = 76,190.476 -> 76,190.48
+        ("2024-06-15", "vat", "76190.48", "1142.86", "0", "1142.86"),               # x 1.5 % = 1,142.8572
+        ("2024-06-15", "urban_construction", "1142.86", "80.00", "40.00", "40.00"),  # x 7 % = 80.0002
+        ("2024-06-15", "education_surcharge", "1142.86", "34.29", "17.15", "17.14"),  # 34.2858; /2 = 17.145
+        ("2024-06-15", "local_education_surcharge", "1142.86", "22.86", "11.43", "11.43"),  # 22.8572
+        ("2024-06-15", "property_tax", "76190.48", "3047.62", "1523.81", "1523.81"),  # x 4 % = 3,047.6192
+        # taxes 40 + 17.14 + 11.43 + 1,523.81 = 1,592.38; net 76,190.48 - 1,592.38 = 74,598.10
+        # x 80 % = 59,678.48 x 10 % = 5,967.848 -> 5,967.85
+        ("2024-06-15", "individual_income_tax", "59678.48", "5967.85", "0", "5967.85"),
+    ], "8703.09", term=("2024-05-15", "2024-06-30")),
+    C("short-period-nonhousing-800-once-per-period", F("6000", use="office"), "2024-08", "2024-08", [
+        # 08-22..08-31 of 08-22..09-21 (31 days): 10 / 31; rent 6,000 x 10 / 31 = 1,935.4839 -> 1,935.48
+        ("2024-08-22", "property_tax", "1935.48", "232.26", "116.13", "116.13"),    # x 12 % = 232.2576
+        ("2024-08-22", "stamp_duty", "1935.48", "1.94", "0.97", "0.97"),            # x 0.1 % = 1.93548
+        # taxes 116.13 + 0.97 = 117.10; net 1,935.48 - 117.10 = 1,818.38 <= 4,000 (the line of one period):
+        # - 800 = 1,018.38 x 20 % = 203.676 -> 203.68
+        ("2024-08-22", "individual_income_tax", "1018.38", "203.68", "0", "203.68"),
+    ], "320.78", term=("2024-07-22", "2024-08-31")),
+    C("short-period-repair-cap-per-period", F("3000"), "2024-05", "2024-06", [
+        # 05-15..06-14 (full): property tax 3,000 x 4 % = 120, relief 60; income tax 3,000 - 60 = 2,940
+        # - repairs 800 (the cap of one period) = 2,140 <= 4,000: - 800 = 1,340 x 10 % = 134
+        ("2024-05-15", "property_tax", "3000.00", "120.00", "60.00", "60.00"),
+        ("2024-05-15", "individual_income_tax", "1340.00", "134.00", "0", "134.00"),
+        # 06-15..06-30 (16 / 30): rent 3,000 x 16 / 30 = 1,600.00; x 4 % = 64, relief 32;
+        # 1,600 - 32 = 1,568 - the 200 of repairs left = 1,368 - 800 = 568 x 10 % = 56.80
+        ("2024-06-15", "property_tax", "1600.00", "64.00", "32.00", "32.00"),
+        ("2024-06-15", "individual_income_tax", "568.00", "56.80", "0", "56.80"),
+    ], "282.80", repair="1000", carry="0", term=("2024-05-15", "2024-06-30")),
+    C("rent-periods-across-the-2023-01-threshold", F("120000"), "2022-11", "2023-02", [
+        # each period under the schedule in force on its FIRST day: 2022-12-15..2023-01-14 is 2021-04's
+        # (threshold 150,000: VAT exempt) although it ends in 2023; from 2023-01-15 itemised-2023-01 (100,000)
+        ("2022-11-15", "property_tax", "120000.00", "4800.00", "2400.00", "2400.00"),
+        ("2022-11-15", "individual_income_tax", "94080.00", "9408.00", "0", "9408.00"),  # 117,600 x 80 % x 10 %
+        ("2022-12-15", "property_tax", "120000.00", "4800.00", "2400.00", "2400.00"),
+        ("2022-12-15", "individual_income_tax", "94080.00", "9408.00", "0", "9408.00"),
+        # VAT charged: 120,000 / 1.05 = 114,285.714 -> 114,285.71 (as "across-2021-04-threshold", March)
+        ("2023-01-15", "vat", "114285.71", "1714.29", "0", "1714.29"),
+        ("2023-01-15", "urban_construction", "1714.29", "120.00", "60.00", "60.00"),
+        ("2023-01-15", "education_surcharge", "1714.29", "51.43", "25.72", "25.71"),
+        ("2023-01-15", "local_education_surcharge", "1714.29", "34.29", "17.15", "17.14"),
+        ("2023-01-15", "property_tax", "114285.71", "4571.43", "2285.72", "2285.71"),
+        ("2023-01-15", "individual_income_tax", "89517.72", "8951.77", "0", "8951.77"),
+        ("2023-02-15", "vat", "114285.71", "1714.29", "0", "1714.29"),
+        ("2023-02-15", "urban_construction", "1714.29", "120.00", "60.00", "60.00"),
+        ("2023-02-15", "education_surcharge", "1714.29", "51.43", "25.72", "25.71"),
+        ("2023-02-15", "local_education_surcharge", "1714.29", "34.29", "17.15", "17.14"),
+        ("2023-02-15", "property_tax", "114285.71", "4571.43", "2285.72", "2285.71"),
+        ("2023-02-15", "individual_income_tax", "89517.72", "8951.77", "0", "8951.77"),
+    ], "49725.24", term=("2022-11-15", "2023-03-14")),   # 2 x 11,808.00 + 2 x 13,054.62
     # ------------------------------------------------------------------ comprehensive rates: each side of each band
     C("comp2014-4999.99", F("4999.99"), "2016-06", "2016-06", [
         ("2016-06", "comprehensive", "4999.99", "206.00", "0", "206.00"),          # x 4.12 % = 205.999588
@@ -334,11 +411,19 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("facts,first,last,lines,total,schedules,guidance,repair,carry,taxable", CASES)
-def test_hand_worked(facts, first, last, lines, total, schedules, guidance, repair, carry, taxable):
-    a = fees.assess(facts, YearMonth.parse(first), YearMonth.parse(last), date(2026, 11, 26), schedules, guidance,
-                    repair_cost_fen=yuan_to_fen(repair))
-    got = [(str(x.month), x.item, x.base_fen, x.tax_fen, x.relief_fen, x.amount_fen)
+@pytest.mark.parametrize("facts,first,last,lines,total,schedules,guidance,repair,carry,taxable,term", CASES)
+def test_hand_worked(facts, first, last, lines, total, schedules, guidance, repair, carry, taxable, term):
+    if term is None:
+        a = fees.assess(facts, YearMonth.parse(first), YearMonth.parse(last), date(2026, 11, 26), schedules, guidance,
+                        repair_cost_fen=yuan_to_fen(repair))
+        name = lambda x: str(x.month)  # noqa: E731
+    else:
+        periods = [p for p in fees.rent_periods(*(date.fromisoformat(d) for d in term))
+                   if YearMonth.parse(first) <= p.month <= YearMonth.parse(last)]
+        a = fees.assess_periods(facts, periods, date(2026, 11, 26), schedules, guidance,
+                                repair_cost_fen=yuan_to_fen(repair))
+        name = lambda x: x.period.start.isoformat()  # noqa: E731
+    got = [(name(x), x.item, x.base_fen, x.tax_fen, x.relief_fen, x.amount_fen)
            for x in a.lines if not x.exempt_reason]
     want = [(m, i, *(yuan_to_fen(v) for v in nums)) for m, i, *nums in lines]
     assert got == want
@@ -352,6 +437,9 @@ def test_hand_worked(facts, first, last, lines, total, schedules, guidance, repa
 
 def test_table_covers_at_least_forty_cases():
     assert len(CASES) >= 40
+    prorated = [c for c in CASES if c.values[-1] is not None
+                and fees.rent_periods(*(date.fromisoformat(d) for d in c.values[-1]))[-1].short]
+    assert len(prorated) >= 3
 
 
 def test_the_stamp_minimum_applies_below_995_only():

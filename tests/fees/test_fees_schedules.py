@@ -202,7 +202,7 @@ def test_explain_zh_en_and_from_snapshot():
     a = run(facts(300000, area="45.50", street="440304001"), "2026-01", "2026-03", shipped(), g)
     zh, en = a.explain("zh"), a.explain("en")
     assert "指导租金" in zh and "¥4,550.00" in zh and "示例" in zh and "合计" in zh
-    assert "guidance rent" in en and "SAMPLE" in en and "Total" in en and "2026-01 – 2026-03" in en
+    assert "guidance rent" in en and "SAMPLE" in en and "Total" in en and "2026-01-01 – 2026-03-31" in en
     back = fees.Assessment.from_dict(json.loads(json.dumps(a.to_dict())))
     assert back.explain("zh") == zh and back.explain("en") == en
 

@@ -4,50 +4,28 @@ still verify; a month paid twice before it (the race of issue 11) is reported, n
 changed and re-hashed is caught by the migration's anchor; and the migration goes down and up again."""
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import MetaData, func, select, text
+from sqlalchemy import func, select, text
 
 from counter.extensions import db
-from tests.integrity.pglib import fresh_database, sibling_url
+from tests.integrity.migrationlib import app_at, backends, insert_clerk, insert_lease, old_tables
 
 KEY = "legacy-migration-ledger-key"
 
 
-def _backends():
-    return ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
-
-
-@pytest.fixture(params=_backends())
+@pytest.fixture(params=backends())
 def old_app(request, tmp_path):
     """An app on an empty database migrated to 0006 only."""
-    from counter import create_app
-
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'legacy.db'}"
-    else:
-        url = fresh_database(sibling_url(os.environ["TEST_DATABASE_URL"], "_legacy"))
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "LEDGER_HMAC_KEY": KEY,
-                      "INSTANCE_PATH": str(tmp_path), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade(revision="0006")
+    with app_at(request.param, tmp_path, "0006", "legacy", KEY) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _legacy_data() -> dict:
     """What a 0006 installation holds, written as its code did (plain SHA-256 journal hashes): two receipts
     paying 2024-02 without a repeat reason (the race), one void receipt, audit entries, a closed day."""
-    from counter.auth.models import User
-    from counter.audit.models import AuditEntry
     from counter.collection.integrity import HASHED_FIELDS, legacy_row_hash
-    from counter.collection.models import DayClose, JournalEntry, Receipt
-    from counter.leases.models import Lease, Property
     from counter.streets.data import ensure_streets
     from counter.streets.models import Street
 
@@ -55,26 +33,17 @@ def _legacy_data() -> dict:
     db.session.commit()
     street = db.session.scalars(select(Street).order_by(Street.code)).first()
     conn = db.session.connection()
-    # the tables as 0006 made them (reflected): the models carry the columns of later migrations
-    old = MetaData()
-    old.reflect(bind=conn)
-    old = old.tables
+    old = old_tables(conn)  # the tables as 0006 made them
     now = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)
     day = date(2026, 3, 2)
-    clerk = conn.execute(old["user_account"].insert().values(username="old.clerk", display_name="old", password_hash="x",
-                                                        role="clerk", street_id=street.id, active=True,
-                                                        created_at=now).returning(old["user_account"].c.id)).scalar()
+    clerk = insert_clerk(conn, street.id, now)
     props = []
     for room in ("101", "101 ", "102"):  # the first two are one property once normalised (the race of issue 11)
         props.append(conn.execute(old["property"].insert().values(
             street_id=street.id, address="福田区旧数据路1号", room=room, floor_area_centi=5000, design_use="residential",
             has_title=True, created_at=now).returning(old["property"].c.id)).scalar())
-    lease = conn.execute(old["lease"].insert().values(
-        street_id=street.id, property_id=props[0], reg_year=2024, reg_seq=1, registration_number="OLD-1",
-        registration_code="FT01-2024-000001", status="active", version=1, lease_use="residential",
-        landlord_kind="individual", is_sublease=False, rented_area_centi=5000, signing_date=date(2024, 1, 1),
-        start_date=date(2024, 1, 1), end_date=date(2026, 12, 31), monthly_rent_fen=350000, deposit_fen=0,
-        payment_cycle="monthly", registered_on=date(2024, 1, 1), registered_at=now).returning(old["lease"].c.id)).scalar()
+    lease = insert_lease(conn, street.id, props[0], now, number=1, start=date(2024, 1, 1), end=date(2026, 12, 31),
+                         rent_fen=350000)
     receipts = {}
     seq, prev = 0, "0" * 64
     for n, (first, last, status, total) in enumerate((("2024-01", "2024-02", "issued", 2000),

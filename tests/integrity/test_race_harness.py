@@ -37,7 +37,7 @@ SEED = int(os.environ.get("RACE_SEED", "11"))
 LEDGER_KEY = "race-harness-ledger-key"
 PASSWORD = "race horse 11"
 MONTHS = [f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
-REFUSALS = {"day closed": "已日结，不能再入账", "paid already": "已缴月份", "reversed already": "该收据已作废或已退税",
+REFUSALS = {"day closed": "已日结，不能再入账", "paid already": "已缴期间", "reversed already": "该收据已作废或已退税",
             "more than outstanding": "超过该所属期的未解缴金额", "not closed": "该营业日未日结",
             "signed or reopened": "只有已日结的营业日才能签字", "already signed": "该日结已签字",
             "variance note": "现金差异须先填写说明", "own close": "本人的日结须由另一位主管签字",

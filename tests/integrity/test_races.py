@@ -14,6 +14,7 @@ from counter.collection.integrity import verify_ledger
 from counter.collection.models import DayClose, JournalEntry, Receipt, ReceiptPeriod
 from counter.core.timeutil import business_today
 from counter.extensions import db
+from fees import YearMonth
 
 from tests.integrity.racelib import collect_form, collect_key, make_lease, make_user, post, race
 
@@ -86,7 +87,10 @@ def test_same_months_from_two_tabs_are_charged_once(app, window, who):
                        post(two, f"/collection/lease/{lease.id}", collect_form(k2, first, last, "card")))
         assert sorted(a.status for a in answers) == [302, 422], [a.status for a in answers]
         loser = next(a for a in answers if a.status == 422)
-        assert f"已缴月份：{first}, {last}" in loser.text and "请填写重复缴纳的原因" in loser.text
+        # the term starts on 2024-01-01: the rent periods these months name are the calendar months
+        a, b = YearMonth.parse(first), YearMonth.parse(last)
+        assert f"已缴期间：{a.first_day} 至 {a.last_day}, {b.first_day} 至 {b.last_day}" in loser.text \
+            and "请填写重复缴纳的原因" in loser.text
         issued = db.session.scalars(select(Receipt).where(Receipt.lease_id == lease.id,
                                                           Receipt.first_month == first)).all()
         assert len(issued) == 1 and issued[0].repeat_reason is None

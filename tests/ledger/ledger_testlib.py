@@ -45,7 +45,7 @@ def make_receipt(lease, clerk, *, day: date, lines: dict[str, int], method: str 
     total = sum(lines.values())
     r = Receipt(street_id=lease.street_id, lease_id=lease.id, year=day.year, seq=n,
                 receipt_number=f"R{lease.street_id}-{day.year}-{n:06d}", payer_name="张三", first_month="2026-01",
-                last_month="2026-01", total_fen=total, method=method, payment_reference=reference, business_date=day,
+                last_month="2026-01", period_start=date(2026, 1, 1), period_end=date(2026, 1, 31), total_fen=total, method=method, payment_reference=reference, business_date=day,
                 clerk_id=clerk.id, status=status, idempotency_key=f"key-{n}")
     db.session.add(r)
     db.session.flush()

@@ -146,12 +146,26 @@ def test_tax_quote_prints_the_issues_examples(app):
 
 
 def test_tax_quote_periods_repair_and_errors(app):
+    # rent periods anchored at the start: 2024-06-15 .. 2024-08-14 is two periods, not three months
     q = _quote(app, "--landlord", "individual", "--use", "residential", "--rent", "3000",
                "--start", "2024-06-15", "--end", "2024-08-14", "--repair", "1000", "--schedules", "shipped")
-    assert [p["period"] for p in q["periods"]] == ["2024-06", "2024-07", "2024-08"]
+    assert [(p["start"], p["end"], p["prorated"]) for p in q["periods"]] == \
+        [("2024-06-15", "2024-07-14", False), ("2024-07-15", "2024-08-14", False)]
     assert [next(i for i in p["items"] if i["item"] == "individual_income_tax")["repair"] for p in q["periods"]] \
-        == ["800.00", "200.00", "0.00"]
-    assert q["repair_carry"] == "0.00" and q["period_rule"] == "calendar_month"
+        == ["800.00", "200.00"]
+    assert q["repair_carry"] == "0.00" and q["period_rule"] == "rent_period"
+    # a short last period: 2024-06-15 .. 2024-06-30 is 16 days of a 30-day period (06-15 .. 07-14):
+    # rent 3,000 x 16 / 30 = 1,600.00; property tax 1,600 x 4 % = 64.00, relief 32.00; income tax:
+    # 1,600 - 32 = 1,568 <= 4,000: - 800 (once per period) = 768 x 10 % = 76.80
+    q = _quote(app, "--landlord", "individual", "--use", "residential", "--rent", "3000",
+               "--start", "2024-03-15", "--end", "2024-06-30", "--schedules", "shipped")
+    last = q["periods"][-1]
+    assert len(q["periods"]) == 4 and (last["start"], last["end"], last["days"], last["full_days"]) == \
+        ("2024-06-15", "2024-06-30", 16, 30)
+    assert (last["prorated"], last["taxable_rent"], last["period_rent"]) == (True, "3000.00", "1600.00")
+    items = {i["item"]: i for i in last["items"]}
+    assert (items["property_tax"]["base"], items["property_tax"]["amount"]) == ("1600.00", "32.00")
+    assert (items["individual_income_tax"]["base"], items["individual_income_tax"]["amount"]) == ("768.00", "76.80")
     from counter.tax.cli import tax_cli
 
     bad = app.test_cli_runner().invoke(tax_cli, ["quote", "--landlord", "individual", "--use", "residential",

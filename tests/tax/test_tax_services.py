@@ -71,9 +71,13 @@ def test_facts_and_assess_lease_match_engine(app, lease):
     assert facts == fees.LeaseFacts("individual", "residential", 350000, Decimal("45.50"), "440304001")
     first, last = fees.YearMonth(2026, 1), fees.YearMonth(2026, 3)
     a = services.assess_lease(lease, first, last, assessed_on=date(2026, 4, 1))
-    expected = fees.assess(facts, first, last, date(2026, 4, 1), fees.ScheduleSet(fees.load_shipped_schedules()),
-                           fees.load_sample_guidance())
-    assert a.to_dict() == expected.to_dict()
+    shipped, guidance = fees.ScheduleSet(fees.load_shipped_schedules()), fees.load_sample_guidance()
+    expected = fees.assess_periods(facts, fees.rent_periods(lease.start_date, lease.end_date)[:3], date(2026, 4, 1),
+                                   shipped, guidance)
+    assert a.to_dict() == expected.to_dict() and a.period_rule == "rent_period"
+    # a term starting on the 1st: its rent periods are the calendar months, taxed alike
+    months = fees.assess(facts, first, last, date(2026, 4, 1), shipped, guidance)
+    assert a.lines == months.lines and a.total_fen == months.total_fen
     assert a.total_fen > 0 and a.schedules_used == [("itemised-2023-01", V)]
     assert db.session.scalar(select(text("count(*)")).select_from(AssessmentRecord)) == 0  # no write
 

@@ -5,7 +5,7 @@ import json
 import re
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -261,9 +261,13 @@ def test_assessment_explanation_in_english(clerk_client, lease):
 # ----------------------------------------------------------------------------------- estimate
 
 def _expected(use, kind, rent_fen, area, months, street=None):
-    first = fees.YearMonth.of(business_today())
-    return fees.assess(fees.LeaseFacts(kind, use, rent_fen, Decimal(area), street), first, first.add(months - 1),
-                       business_today(), fees.ScheduleSet(fees.load_shipped_schedules()), fees.load_sample_guidance())
+    """The estimate's rule: ``months`` rent periods anchored at today (today .. the day before the same date
+    ``months`` months later)."""
+    today = business_today()
+    periods = fees.rent_periods(today, fees.add_months(today, months) - timedelta(days=1))
+    assert len(periods) == months and not periods[-1].short
+    return fees.assess_periods(fees.LeaseFacts(kind, use, rent_fen, Decimal(area), street), periods, today,
+                               fees.ScheduleSet(fees.load_shipped_schedules()), fees.load_sample_guidance())
 
 
 def test_estimate_form_is_public_and_chinese(client):
@@ -289,6 +293,7 @@ def test_estimate_totals_match_the_engine(client):
         assert resp.status_code == 200, html[:3000]
         expected = _expected(use, kind, fees.yuan_to_fen(rent), area, months, street or None)
         assert f'data-total="{expected.total_fen}"' in html
+        assert f"{expected.start.isoformat()} 至 {expected.end.isoformat()}" in html  # the periods' dates
         assert "租赁税计算说明" in html and "示例税率" in html
         for item in expected.items:
             assert item.name_zh in html
