@@ -18,8 +18,10 @@ of its render (``bench/run --only pdf`` measures it per document).
 
 from __future__ import annotations
 
+import asyncio
 import io
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -89,6 +91,18 @@ def certificate_fingerprint(pem: str) -> str:
     return ":".join(f"{b:02X}" for b in cert.fingerprint(hashes.SHA256()))
 
 
+def _outside_event_loop(fn):
+    """Run ``fn()`` where pyhanko's synchronous API can work: it calls ``asyncio.run()``, which refuses to
+    start inside a running event loop (a thread that also drives Playwright, or an async server) — there
+    the call goes to a short-lived worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
+
+
 class OfficeSigner:
     """The office's signing identity, loaded once per process from a PKCS#12 archive."""
 
@@ -135,8 +149,8 @@ class OfficeSigner:
             contact_info=self.contact or None)
         spec = fields.SigFieldSpec(sig_field_name=FIELD_NAME)  # invisible (no box on the paper)
         with self._lock:  # SimpleSigner is not documented as thread-safe
-            out = signers.PdfSigner(meta, signer=self._signer, new_field_spec=spec).sign_pdf(
-                writer, bytes_reserved=self.bytes_reserved)
+            out = _outside_event_loop(lambda: signers.PdfSigner(meta, signer=self._signer, new_field_spec=spec)
+                                      .sign_pdf(writer, bytes_reserved=self.bytes_reserved))
         return out.getvalue()
 
 
@@ -176,7 +190,7 @@ def validate(pdf: bytes, trust_roots_pem: list[str]) -> SignatureCheck:
         return SignatureCheck(False, False, False, False, False, summary="no signature")
     context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
     try:
-        status = validate_pdf_signature(sigs[0], context)
+        status = _outside_event_loop(lambda: validate_pdf_signature(sigs[0], context))
     except Exception as exc:  # noqa: BLE001 - a mangled signature raises from deep inside pyHanko
         return SignatureCheck(True, False, False, False, False, summary=f"{type(exc).__name__}: {exc}")
     whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
