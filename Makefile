@@ -16,6 +16,7 @@ run: setup db
 	@PUBLIC_BASE_URL=$(PUBLIC_BASE_URL) $(BIN)/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: sysdeps-test $(VENV)/.installed-test catalogs
+	$(BIN)/lint-imports --config .importlinter
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 setup: sysdeps $(VENV)/.installed catalogs

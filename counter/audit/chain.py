@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from counter.audit.models import AuditChain, AuditEntry
 from counter.core import ledger_key
+from counter.core.ledger_key import canon_value
 
 GENESIS = "0" * 64
 ENTRY_FIELDS = ("id", "at", "user_id", "username", "street_id", "action", "object_type", "object_id", "summary",
@@ -28,16 +29,18 @@ ENTRY_FIELDS = ("id", "at", "user_id", "username", "street_id", "action", "objec
 PENDING = "counter_audit_pending"
 ANCHOR_AT_COMMIT = "counter_audit_anchor"  # session.info: {"kind": ..., "day_close_id": ...} to anchor the new head
 CHAIN_SERIAL = ("audit_chain", 0, 0)
+# who seals the head asked for by anchor_at_commit: fn(session, anchor, head, key) -> None. The ledger
+# anchors live in collection (a higher module), which sets this when imported (counter.collection.integrity).
+_anchor_writer = None
 
 
-def _canon(value):
-    from counter.collection.integrity import canon_value
-
-    return canon_value(value)
+def set_anchor_writer(fn) -> None:
+    global _anchor_writer
+    _anchor_writer = fn
 
 
 def entry_payload(values: dict, seq: int, prev_hash: str) -> str:
-    payload = {name: _canon(values[name]) for name in ENTRY_FIELDS}
+    payload = {name: canon_value(values[name]) for name in ENTRY_FIELDS}
     for name in ("before", "after"):  # exactly what the JSON column gives back
         if payload[name] is not None:
             payload[name] = json.loads(json.dumps(payload[name]))
@@ -98,19 +101,10 @@ def _chain_before_commit(session: Session) -> None:
         last = entry_hash(values, seq, prev, key)
         session.add(AuditChain(seq=seq, entry_id=entry.id, prev_hash=prev, row_hash=last))
     session.flush()
-    if anchor is not None and not _anchor_gone(session, anchor):
-        from counter.collection.integrity import record_anchor
-
-        record_anchor("audit", 0, anchor["kind"], day_close_id=anchor["day_close_id"], head=(seq, last), key=key)
-
-
-def _anchor_gone(session: Session, anchor: dict) -> bool:
-    """The day close the anchor names was rolled back with a savepoint (not in this transaction any more)."""
-    if anchor.get("day_close_id") is None:
-        return False
-    from counter.collection.models import DayClose
-
-    return session.get(DayClose, anchor["day_close_id"]) is None
+    if anchor is not None:
+        if _anchor_writer is None:
+            raise RuntimeError("audit chain: an anchor was asked for but no anchor writer is set")
+        _anchor_writer(session, anchor, (seq, last), key)
 
 
 _installed = False

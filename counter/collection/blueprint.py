@@ -147,11 +147,7 @@ def collect_lease(lease_id: int):
 
 
 def _tax_carry(lease) -> int:
-    try:
-        from counter.tax.services import repair_carry_in
-    except ImportError:  # pragma: no cover
-        return 0
-    return repair_carry_in(lease)
+    return svc.repair_carry_in(lease)
 
 
 # --- receipts ----------------------------------------------------------------------------------------

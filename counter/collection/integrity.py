@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timezone
 
 from sqlalchemy import Integer, and_, case, cast, func, or_, select, true
 
+from counter.audit import chain as audit_chain
 from counter.collection.models import (GENESIS_HASH, ClerkDay, DayClose, JournalEntry, LedgerAnchor, Receipt,
                                        ReceiptPeriod)
 from counter.core import ledger_key
+from counter.core.ledger_key import canon_value
 from counter.core.scoping import current_scope, unrestricted
 from counter.core.serials import SerialCounter
 from counter.core.timeutil import utcnow
@@ -38,16 +39,6 @@ HASHED_FIELDS_V2 = HASHED_FIELDS + ("seal_version", "period_start", "period_end"
 SEAL_FIELDS = {1: HASHED_FIELDS, 2: HASHED_FIELDS_V2}
 SEAL_VERSION = 2  # what new rows are sealed with
 MAX_PROBLEMS = 50  # per check: enough to see what happened, not a flood
-
-
-def canon_value(value):
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 def sealed_fields(version: int | None) -> tuple[str, ...]:
@@ -108,6 +99,17 @@ def record_anchor(chain: str, street_id: int, kind: str, *, day_close_id: int | 
     db.session.add(anchor)
     db.session.flush()
     return anchor
+
+
+def _anchor_audit_head(session, anchor: dict, head: tuple[int, str], key) -> None:
+    """The audit chain's hook (:func:`counter.audit.chain.anchor_at_commit`): seal its new head, unless the
+    day close the anchor names was rolled back with a savepoint (not in this transaction any more)."""
+    if anchor.get("day_close_id") is not None and session.get(DayClose, anchor["day_close_id"]) is None:
+        return
+    record_anchor("audit", 0, anchor["kind"], day_close_id=anchor["day_close_id"], head=head, key=key)
+
+
+audit_chain.set_anchor_writer(_anchor_audit_head)
 
 
 def record_heads(kind: str = "command") -> list[LedgerAnchor]:

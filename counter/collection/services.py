@@ -58,7 +58,6 @@ Decisions:
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 
 import fees
 from flask_babel import gettext as _
@@ -75,6 +74,8 @@ from counter.core.scoping import unrestricted
 from counter.core.serials import next_serial
 from counter.core.timeutil import business_today, to_local, utcnow
 from counter.extensions import db
+from counter.tax import services as tax_services
+from counter.tax.models import AssessmentRecord
 
 METHOD_LABELS_ZH = {"cash": "现金", "card": "银行卡", "mobile": "移动支付", "transfer": "银行转账"}
 KIND_LABELS_ZH = {"collection": "代征", "void": "作废冲正", "refund": "退税冲正"}
@@ -92,51 +93,29 @@ class CollectionError(Exception):
 
 # --- tax adapter -------------------------------------------------------------------------------------
 
-def _tax_service():
-    try:
-        from counter.tax import services as tax_services
-    except ImportError:
-        return None
-    return tax_services if hasattr(tax_services, "assess_lease") else None
-
-
-def _facts(lease) -> fees.LeaseFacts:
-    from counter.streets.models import Street
-
-    street = db.session.get(Street, lease.street_id)
-    return fees.LeaseFacts(landlord_kind=lease.landlord_kind, use=lease.lease_use,
-                           monthly_rent_fen=lease.monthly_rent_fen, area_m2=lease.rented_area_m2,
-                           street_code=street.code if street is not None else None)
-
-
 def _assess(lease, periods: list[fees.Period], repair_cost_fen: int = 0) -> fees.Assessment:
-    tax = _tax_service()
-    if tax is not None:
-        return tax.assess_lease(lease, periods=periods, repair_cost_fen=repair_cost_fen)
-    return fees.assess_periods(_facts(lease), periods, assessed_on=business_today(), schedules=_shipped_schedules(),
-                               repair_cost_fen=repair_cost_fen)
+    return tax_services.assess_lease(lease, periods=periods, repair_cost_fen=repair_cost_fen)
 
 
-@lru_cache(maxsize=1)
-def _shipped_schedules() -> fees.ScheduleSet:
-    """Fallback only (no tax service): the shipped sample schedules, parsed once."""
-    return fees.ScheduleSet(fees.load_shipped_schedules())
-
-
-def _record(lease, assessment: fees.Assessment) -> int | None:
-    tax = _tax_service()
-    if tax is None or not hasattr(tax, "record_assessment"):
-        return None
+def _record(lease, assessment: fees.Assessment) -> int:
     try:
-        return tax.record_assessment(lease, assessment).id
-    except _tax_errors() as exc:
+        return tax_services.record_assessment(lease, assessment).id
+    except _TAX_ERRORS as exc:
         raise CollectionError(_("The tax cannot be computed for these months: %(error)s", error=str(exc))) from exc
 
 
-def _tax_errors() -> tuple[type[Exception], ...]:
-    tax = _tax_service()
-    extra = getattr(tax, "TaxError", None) if tax is not None else None
-    return (fees.FeesError,) + ((extra,) if isinstance(extra, type) else ())
+_TAX_ERRORS = (fees.FeesError, tax_services.TaxError)
+
+
+def repair_carry_in(lease) -> int:
+    """The repair costs left over by the lease's last collection still standing (an issued receipt's
+    assessment), to offer as the default of the next one; 0 when none."""
+    row = db.session.execute(
+        select(AssessmentRecord.repair_carry_fen)
+        .join(Receipt, Receipt.assessment_record_id == AssessmentRecord.id)
+        .where(Receipt.lease_id == lease.id, Receipt.status == "issued")
+        .order_by(Receipt.issued_at.desc(), Receipt.id.desc()).limit(1)).first()
+    return int(row[0]) if row else 0
 
 
 # --- periods -----------------------------------------------------------------------------------------
@@ -264,7 +243,7 @@ def _quote(lease, periods: list[fees.Period], repair_cost_fen: int = 0) -> fees.
     repair_cost_fen = _repair_cost(lease, repair_cost_fen)
     try:
         return _assess(lease, periods, repair_cost_fen)
-    except _tax_errors() as exc:
+    except _TAX_ERRORS as exc:
         raise CollectionError(_("The tax cannot be computed for these months: %(error)s", error=str(exc))) from exc
 
 
@@ -284,12 +263,9 @@ def _repair_cost(lease, repair_cost_fen) -> int:
 def sample_refusal(assessment: fees.Assessment) -> str | None:
     """Production only: why collecting on this assessment is refused (it rests on sample rates or sample
     guidance rents); None in demo mode or when everything is confirmed."""
-    tax = _tax_service()
-    if tax is None or not hasattr(tax, "refuse_sample_in_production"):
-        return None
     try:
-        tax.refuse_sample_in_production(assessment)
-    except tax.SampleRatesRefused as exc:
+        tax_services.refuse_sample_in_production(assessment)
+    except tax_services.SampleRatesRefused as exc:
         return str(exc)
     return None
 

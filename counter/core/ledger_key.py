@@ -19,6 +19,7 @@ import hmac
 import json
 import os
 import secrets
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 KEY_FILE = "ledger_hmac_key"
@@ -65,6 +66,17 @@ def key_id(key: str | bytes | None = None) -> str:
 def seal(blob: str, key: str | bytes | None = None) -> str:
     """HMAC-SHA256 (hex) of ``blob`` under the ledger key."""
     return hmac.new(_key_bytes(key), blob.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def canon_value(value):
+    """A sealed field's value as it is sealed: datetimes in UTC to the microsecond, dates ISO, the rest as is."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def canonical(payload: dict) -> str:

@@ -21,6 +21,7 @@ from counter.documents.forms import (BatchForm, BatchSearchForm, LedgerReportFor
                                      ReprintForm, SlipForm)
 from counter.documents.models import PrintedDocument
 from counter.documents.services import DocumentError, OriginalExists
+from counter.leases import services as lease_services
 from counter.leases.models import Lease
 from counter.web import register_nav
 
@@ -34,6 +35,8 @@ def init_app(app):
     app.cli.add_command(verify_token_command)
     app.cli.add_command(init_signing_command)
     app.cli.add_command(verify_pdf_command)
+    if services.lease_id_for_document_number not in lease_services.CODE_LOOKUPS:  # the scanner finds documents
+        lease_services.CODE_LOOKUPS.append(services.lease_id_for_document_number)
 
 
 def pdf_response(pdf: bytes, doc_number: str):

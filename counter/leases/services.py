@@ -648,10 +648,15 @@ def cancel_filing(lease: Lease, reason: str) -> Lease:
 CODE_RE = re.compile(r"(?<![A-Z0-9])(?<![A-Z0-9]-)([A-Z]{2}\d{2})[-_ ]?(\d{4})[-_ ]?(\d{6})(?!\d)")
 
 
+# Further ways to name a lease by a scanned string, registered by higher modules (documents: a printed
+# document's number): fn(text) -> lease id | None.
+CODE_LOOKUPS: list = []
+
+
 def find_by_code(text: str | None) -> Lease | None:
     """The lease for a registration code (FT01-2026-000123), a display number (深福南租备〔2026〕第000123号)
     or a barcode scanner's string (extra characters around the code, lower case, missing hyphens), or a
-    printed document's number (when the documents module is installed). Street-scoped."""
+    printed document's number (a lookup of :data:`CODE_LOOKUPS`). Street-scoped."""
     raw = (text or "").strip()
     if not raw:
         return None
@@ -660,12 +665,8 @@ def find_by_code(text: str | None) -> Lease | None:
                                                       Lease.registration_number == norm)))
     if lease is not None:
         return lease
-    try:
-        from counter.documents.services import lease_id_for_document_number
-    except ImportError:
-        lease_id_for_document_number = None
-    if lease_id_for_document_number is not None:
-        lease_id = lease_id_for_document_number(raw)
+    for lookup in CODE_LOOKUPS:
+        lease_id = lookup(raw)
         if lease_id is not None:
             return db.session.scalar(select(Lease).where(Lease.id == lease_id))
     m = CODE_RE.search(norm)

@@ -11,7 +11,6 @@ Public API other modules use (flush only, never commit)::
     explain_record(record, locale) -> str               # from the stored snapshot, no recomputation
     sample_refusal(assessment) -> str | None            # production: why collecting on it is refused
     refuse_sample_in_production(assessment)             # raises SampleRatesRefused (production only)
-    repair_carry_in(lease) -> int                       # repair costs left by the lease's last collection
 
 Schedule administration (district admin): :func:`create_version`, :func:`update_draft`,
 :func:`activate_version`, :func:`preview`.
@@ -167,19 +166,6 @@ def assess_lease(lease, first=None, last=None, assessed_on: date | None = None,
         periods = tax_periods(lease, first, last)
     return assess_facts(facts_for_lease(lease), assessed_on=assessed_on, repair_cost_fen=repair_cost_fen,
                         periods=periods)
-
-
-def repair_carry_in(lease) -> int:
-    """The repair costs left over by the lease's last collection still standing (an issued receipt's
-    assessment), to offer as the default of the next one; 0 when none."""
-    from counter.collection.models import Receipt
-
-    row = db.session.execute(
-        select(AssessmentRecord.repair_carry_fen)
-        .join(Receipt, Receipt.assessment_record_id == AssessmentRecord.id)
-        .where(Receipt.lease_id == lease.id, Receipt.status == "issued")
-        .order_by(Receipt.issued_at.desc(), Receipt.id.desc()).limit(1)).first()
-    return int(row[0]) if row else 0
 
 
 def _documents(sources: str, keep: int = 4) -> str:
