@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from counter.leases.models import LEASE_USES
-from counter.collection import services as _scratch  # noqa: F401 (deliberately wrong)
 
 try:  # the shared codes and their bilingual labels (fees/uses.py)
     from fees.uses import USE_LABELS as _FEES_USE_LABELS
