@@ -10,7 +10,7 @@ from flask import Flask
 
 from counter.config import PROJECT_ROOT, default_config, is_production, load_secret_key
 
-# Domain packages, each with ``blueprint.py`` (``bp`` and optionally ``init_app(app)``).
+# Domain packages, each with ``blueprint.py`` (``bp`` and optionally ``init_app(app)``), in this order.
 MODULES = ("auth", "audit", "admin", "leases", "tax", "collection", "ledger", "documents", "verify")
 
 
@@ -68,12 +68,7 @@ def _https_and_proxies(app: Flask) -> None:
 
 def _register_modules(app: Flask) -> None:
     for name in MODULES:
-        try:
-            module = import_module(f"counter.{name}.blueprint")
-        except ModuleNotFoundError as exc:
-            if exc.name in (f"counter.{name}", f"counter.{name}.blueprint"):
-                continue  # module not built yet
-            raise
+        module = import_module(f"counter.{name}.blueprint")
         if hasattr(module, "bp"):
             app.register_blueprint(module.bp)
         if hasattr(module, "init_app"):
