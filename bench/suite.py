@@ -368,7 +368,7 @@ def _bench_users(url: str, n: int) -> list[str]:
 
 
 def _lease_form(token: str, k: int, today: date) -> dict:
-    from counter.generate import resident_id_for
+    from counter_dev.generate import resident_id_for
 
     start = today.replace(day=1)
     building = f"440304001999{k % 1_000_000:07d}"
@@ -516,7 +516,7 @@ def bench_pdf(n: int, batch_docs: int) -> list[Row]:
 
 def write_import_csv(path: Path, rows: int, seed: int = 11) -> None:
     """``rows`` leases in the importer's documented columns (counter/leases/importer.py)."""
-    from counter.generate import credit_code_for, resident_id_for
+    from counter_dev.generate import credit_code_for, resident_id_for
 
     rnd = random.Random(seed)
     streets = [f"44030400{i}" if i < 10 else "440304010" for i in range(1, 11)]

@@ -143,5 +143,5 @@ def disable_user_command(username):
     record("user.active", obj=user, street_id=user.street_id, before={"active": True}, after={"active": False})
     db.session.commit()
     click.echo(f"User {user.username} disabled.")
-main.add_command(__import__("counter.generate", fromlist=["generate_data_command"]).generate_data_command)
+main.add_command(__import__("counter_dev.generate", fromlist=["generate_data_command"]).generate_data_command)
 

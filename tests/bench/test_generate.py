@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 from counter.collection.services import verify_chain
 from counter.core.serials import SerialCounter
 from counter.extensions import db
-from counter.generate import credit_code_for, generate, resident_id_for
+from counter_dev.generate import credit_code_for, generate, resident_id_for
 from counter.leases.idnumbers import check_id_number
 from counter.leases.models import Lease, LeaseEvent, Party, Property
 
