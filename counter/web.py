@@ -31,14 +31,6 @@ def nav_items():
             if current_user.can(permission) and endpoint in current_app.view_functions]
 
 
-def tax_item_name(code: str) -> str:
-    """A tax item's name (增值税 / VAT) in the UI language, from the engine's table."""
-    from fees import ITEM_NAMES
-
-    zh, en = ITEM_NAMES.get(code, (code, code))
-    return zh if i18n.locale_code().startswith("zh") else en
-
-
 def commit_on_get() -> None:
     """Ask for a commit at the end of a GET (e.g. the public verification log)."""
     g.commit_on_get = True
@@ -123,7 +115,6 @@ def init_app(app: Flask) -> None:
     from counter.core.timeutil import business_today
 
     app.jinja_env.filters["role_label"] = lambda role: ROLE_LABELS.get(role, role)
-    app.jinja_env.filters["tax_item"] = tax_item_name
     app.jinja_env.globals.update(locale_code=i18n.locale_code, LOCALES=i18n.LOCALES, nav_items=nav_items,
                                  business_today=business_today,
                                  has_endpoint=lambda name: name in app.view_functions)

@@ -2,12 +2,17 @@
 """Message catalogs, one per area (so that modules can be translated independently).
 
     python scripts/i18n.py extract AREA PATH...   # update translations/AREA/zh from those sources
-    python scripts/i18n.py fill AREA zh.json        # set Chinese translations from {msgid: text}
+    python scripts/i18n.py fill AREA [FILE]         # set Chinese translations from {msgid: text}
     python scripts/i18n.py compile                # compile every catalog (make run / make test do it)
     python scripts/i18n.py missing                # list msgids without a Chinese translation
 
 Source strings are English; Simplified Chinese (zh) is the default UI language, English shows the
-source strings.
+source strings. The .po files are the one source of the Chinese texts: ``fill`` reads its JSON object
+from FILE or from standard input (a here-document, or a scratch file you do not commit), e.g.
+
+    python scripts/i18n.py fill leases <<'EOF'
+    {"Renewed": "已续租"}
+    EOF
 """
 from __future__ import annotations
 
@@ -35,13 +40,15 @@ def extract(area: str, paths: list[str]) -> None:
                            check=True)
 
 
-def fill(area: str, mapping_file: str) -> None:
-    """Set translations from a JSON object {msgid: Chinese} (only entries present in the catalog)."""
+def fill(area: str, mapping_file: str | None = None) -> None:
+    """Set translations from a JSON object {msgid: Chinese} (FILE, or standard input); msgids not yet in
+    the catalog are added (``extract`` adds them too, with their source paths)."""
     import json
 
     from babel.messages.pofile import read_po, write_po
 
-    mapping = json.loads(Path(mapping_file).read_text(encoding="utf-8"))
+    text = sys.stdin.read() if mapping_file in (None, "-") else Path(mapping_file).read_text(encoding="utf-8")
+    mapping = json.loads(text)
     po = TRANSLATIONS / area / "zh" / "LC_MESSAGES" / "messages.po"
     with open(po, "rb") as fh:
         catalog = read_po(fh)
@@ -50,6 +57,9 @@ def fill(area: str, mapping_file: str) -> None:
         if key in mapping:
             message.string = mapping[key] if isinstance(message.id, str) else (mapping[key], mapping[key])
             message.flags.discard("fuzzy")
+    for key, value in mapping.items():
+        if key not in catalog:
+            catalog.add(key, value)
     with open(po, "wb") as fh:
         write_po(fh, catalog, omit_header=False, width=100)
 
@@ -97,7 +107,7 @@ if __name__ == "__main__":
     if cmd == "extract":
         extract(sys.argv[2], sys.argv[3:])
     elif cmd == "fill":
-        fill(sys.argv[2], sys.argv[3])
+        fill(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
     elif cmd == "compile":
         compile_all()
     elif cmd == "missing":

@@ -67,9 +67,11 @@ from counter.audit.chain import anchor_at_commit
 from counter.audit.service import record
 from counter.collection.integrity import (SEAL_VERSION, ChainProblem, record_anchor, row_hash, sealed_fields,
                                           verify_chain, verify_ledger)
+from counter.collection.labels import METHOD_LABELS, RECEIPT_STATUS_LABELS
 from counter.collection.models import (GENESIS_HASH, PAYMENT_METHODS, ClerkDay, DayClose, JournalEntry, LedgerAnchor,
                                        Receipt, ReceiptPeriod)
 from counter.core.db import dialect_insert, is_postgresql
+from counter.core.i18n import printed
 from counter.core.scoping import unrestricted
 from counter.core.serials import next_serial
 from counter.core.timeutil import business_today, to_local, utcnow
@@ -77,9 +79,6 @@ from counter.extensions import db
 from counter.tax import services as tax_services
 from counter.tax.models import AssessmentRecord
 
-METHOD_LABELS_ZH = {"cash": "现金", "card": "银行卡", "mobile": "移动支付", "transfer": "银行转账"}
-KIND_LABELS_ZH = {"collection": "代征", "void": "作废冲正", "refund": "退税冲正"}
-STATUS_LABELS_ZH = {"issued": "有效", "void": "已作废", "refunded": "已退税"}
 
 
 class CollectionError(Exception):
@@ -730,12 +729,12 @@ def receipt_print_data(receipt: Receipt) -> dict:
         "lines": [{"item": e.item, "name_zh": e.item_name_zh, "amount_fen": e.amount_fen,
                    "amount": _yuan(e.amount_fen)} for e in lines],
         "total_fen": receipt.total_fen, "total": _yuan(receipt.total_fen),
-        "method": receipt.method, "method_zh": METHOD_LABELS_ZH[receipt.method],
+        "method": receipt.method, "method_zh": printed(METHOD_LABELS[receipt.method]),
         "payment_reference": receipt.payment_reference or "",
         "business_date": receipt.business_date.isoformat(),
         "issued_at": to_local(receipt.issued_at).strftime("%Y-%m-%d %H:%M"),
         "clerk_name": receipt.clerk.display_name if receipt.clerk else "",
-        "status": receipt.status, "status_zh": STATUS_LABELS_ZH[receipt.status],
+        "status": receipt.status, "status_zh": printed(RECEIPT_STATUS_LABELS[receipt.status]),
         "void_reason": receipt.void_reason or "",
         "repeat_reason": receipt.repeat_reason or "",
     }
@@ -759,7 +758,7 @@ def day_close_print_data(day_close: DayClose) -> dict:
         "business_date": day_close.business_date.isoformat(),
         "clerk_name": day_close.clerk.display_name if day_close.clerk else "",
         "status": day_close.status, "receipt_count": day_close.receipt_count,
-        "by_method": [{"method": m, "name_zh": METHOD_LABELS_ZH[m], "amount_fen": int(by_method.get(m, 0)),
+        "by_method": [{"method": m, "name_zh": printed(METHOD_LABELS[m]), "amount_fen": int(by_method.get(m, 0)),
                        "amount": _yuan(int(by_method.get(m, 0)))} for m in PAYMENT_METHODS],
         "by_item": [{"item": k, "name_zh": v["name_zh"], "amount_fen": v["amount_fen"],
                      "amount": _yuan(v["amount_fen"])} for k, v in by_item.items()],
@@ -775,8 +774,8 @@ def day_close_print_data(day_close: DayClose) -> dict:
         "chain_seq": anchor.seq if anchor is not None else None,
         "chain_head": anchor.head_hash[:16] if anchor is not None else "",
         "receipts": [{"receipt_number": r.receipt_number, "payer_name": r.payer_name, "total_fen": r.total_fen,
-                      "total": _yuan(r.total_fen), "method_zh": METHOD_LABELS_ZH[r.method],
-                      "status_zh": STATUS_LABELS_ZH[r.status]} for r in receipts],
+                      "total": _yuan(r.total_fen), "method_zh": printed(METHOD_LABELS[r.method]),
+                      "status_zh": printed(RECEIPT_STATUS_LABELS[r.status])} for r in receipts],
     }
 
 

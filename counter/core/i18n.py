@@ -8,9 +8,10 @@ from babel.numbers import format_currency, format_decimal
 from flask import current_app, has_request_context, session
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 
 LOCALES = {"zh": "简体中文", "en": "English"}
+PRINT_LOCALE = "zh"  # printed documents are official Chinese documents, whatever the clerk's UI language
 
 
 def select_locale() -> str:
@@ -29,6 +30,13 @@ def select_locale() -> str:
 def locale_code() -> str:
     loc = get_locale()
     return str(loc) if loc else "zh"
+
+
+def printed(label) -> str:
+    """A label (a lazy string of a labels table) as printed documents show it: in Chinese, from the
+    catalogs (Flask-Babel's ``force_locale``), whatever the UI language."""
+    with force_locale(PRINT_LOCALE):
+        return str(label)
 
 
 def _babel_locale() -> str:

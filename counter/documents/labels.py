@@ -1,31 +1,15 @@
-"""Labels: Chinese ones printed on official documents (never translated), and the UI's (through Babel)."""
+"""Labels of the documents module (English here, Chinese from the catalogs), and the Chinese ones its
+printed documents show: the labels of the modules that own the codes, through
+:func:`counter.core.i18n.printed` (Flask-Babel's ``force_locale``)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-# --- printed (official Chinese documents) ------------------------------------------------------------
-KIND_ZH = {
-    "certificate": "房屋租赁凭证",
-    "info_slip": "房屋租赁信息",
-    "receipt": "代征税款收据",
-    "day_close": "日终结账单",
-    "ledger_report": "代征税款月度台账",
-}
-ROLE_ZH = {"landlord": "出租人", "sublessor": "转租人", "tenant": "承租人", "agent": "经纪机构"}
-ID_TYPE_ZH = {
-    "resident_id": "居民身份证",
-    "residence_permit": "港澳台居民居住证",
-    "hk_macau_permit": "港澳居民来往内地通行证",
-    "taiwan_permit": "台湾居民来往大陆通行证",
-    "passport": "护照",
-    "foreigner_permanent": "外国人永久居留身份证",
-    "credit_code": "统一社会信用代码",
-}
-LEASE_STATUS_ZH = {"active": "有效", "expired": "已到期", "terminated": "已解除", "cancelled": "已注销"}
-USE_ZH = {"residential": "住宅", "mixed": "商住两用", "commercial": "商业", "office": "办公", "factory": "厂房",
-          "warehouse": "仓库", "dormitory": "宿舍", "other": "其他"}
-METHOD_ZH = {"cash": "现金", "card": "银行卡", "mobile": "移动支付", "transfer": "银行转账"}
-RECEIPT_STATUS_ZH = {"issued": "正常", "void": "作废", "refunded": "已退税"}
+from counter.collection.labels import METHOD_LABELS, RECEIPT_STATUS_LABELS, REVERSAL_SUFFIXES
+from counter.core.i18n import printed
+from counter.core.labels import USE_LABELS
+from counter.leases.labels import ID_TYPE_LABELS, ROLE_LABELS
+from counter.leases.labels import STATUS_LABELS as LEASE_STATUS_LABELS
 
 # --- UI -----------------------------------------------------------------------------------------------
 KIND_LABELS = {
@@ -85,12 +69,38 @@ PAPER_CHOICES = [("A4", "A4"), ("A5", "A5")]
 DEFAULT_PURPOSE = "学位申请"
 
 
-def use_zh(code: str | None) -> str:
-    try:
-        from fees.uses import USE_LABELS
+def _zh(labels: dict, code: str | None) -> str:
+    return printed(labels[code]) if code in labels else (code or "")
 
-        if code in USE_LABELS:
-            return USE_LABELS[code]["zh"]
-    except ImportError:  # pragma: no cover
-        pass
-    return USE_ZH.get(code or "", code or "")
+
+def kind_zh(kind: str) -> str:
+    return _zh(KIND_LABELS, kind)
+
+
+def role_zh(role: str) -> str:
+    return _zh(ROLE_LABELS, role)
+
+
+def id_type_zh(id_type: str | None) -> str:
+    return _zh(ID_TYPE_LABELS, id_type)
+
+
+def lease_status_zh(status: str) -> str:
+    return _zh(LEASE_STATUS_LABELS, status)
+
+
+def use_zh(code: str | None) -> str:
+    return _zh(USE_LABELS, code)
+
+
+def method_zh(method: str) -> str:
+    return _zh(METHOD_LABELS, method)
+
+
+def receipt_status_zh(status: str) -> str:
+    return _zh(RECEIPT_STATUS_LABELS, status)
+
+
+def reversal_suffix_zh(kind: str) -> str:
+    """The suffix of a reversal's line in the printed monthly ledger; "" for a collection."""
+    return _zh(REVERSAL_SUFFIXES, kind) if kind in REVERSAL_SUFFIXES else ""

@@ -49,8 +49,8 @@ from counter.core.scoping import can_see_street, unrestricted
 from counter.core.serials import next_serial
 from counter.core.timeutil import business_today, to_local, utcnow
 from counter.documents import keys, signing
-from counter.documents.labels import (DEFAULT_PURPOSE, ID_TYPE_ZH, KIND_ZH, LEASE_STATUS_ZH, METHOD_ZH,
-                                      RECEIPT_STATUS_ZH, ROLE_ZH, use_zh)
+from counter.documents.labels import (DEFAULT_PURPOSE, id_type_zh, kind_zh, lease_status_zh, method_zh,
+                                      receipt_status_zh, reversal_suffix_zh, role_zh, use_zh)
 from counter.core.db import dialect_insert
 from counter.documents.models import (DOCUMENT_KINDS, ORIGINAL_SUBJECT, PrintedDocument, VerificationCount,
                                       one_original_index_name)
@@ -284,7 +284,7 @@ def glyph_message(missing) -> str:
 
 def _party_line(lp) -> PartyLine:
     p = lp.party
-    return PartyLine(role=ROLE_ZH.get(lp.role, lp.role), name=p.name, id_type_label=ID_TYPE_ZH.get(p.id_type, p.id_type),
+    return PartyLine(role=role_zh(lp.role), name=p.name, id_type_label=id_type_zh(p.id_type),
                      id_number_masked=mask_id(p.id_number), phone_masked=mask_phone(p.phone))
 
 
@@ -320,14 +320,14 @@ def _certificate_data(doc: PrintedDocument, lease: Lease, street: Street) -> Cer
         property_address=prop.full_address, house_code=prop.house_code or "—", area_m2=f"{lease.rented_area_m2:.2f}",
         use_label=use_zh(lease.lease_use), term_start=lease.start_date, term_end=lease.end_date,
         monthly_rent=_yuan(lease.monthly_rent_fen), signing_date=lease.signing_date,
-        registration_date=lease.registered_on, status_label=LEASE_STATUS_ZH[lease.effective_status()])
+        registration_date=lease.registered_on, status_label=lease_status_zh(lease.effective_status()))
 
 
 def _slip_data(doc: PrintedDocument, lease: Lease, street: Street) -> InfoSlipData:
     tenant_lp = next((lp for lp in lease.tenants if lp.party_id == doc.holder_party_id), None)
     if tenant_lp is None:  # the tenant was removed by an amendment: print the name registered on the slip
         party = db.session.get(Party, doc.holder_party_id) if doc.holder_party_id else None
-        tenant = PartyLine("承租人", doc.holder_name, ID_TYPE_ZH.get(party.id_type, "") if party else "",
+        tenant = PartyLine(role_zh("tenant"), doc.holder_name, id_type_zh(party.id_type) if party else "",
                            mask_id(party.id_number) if party else "", "")
     else:
         tenant = _party_line(tenant_lp)
@@ -338,7 +338,7 @@ def _slip_data(doc: PrintedDocument, lease: Lease, street: Street) -> InfoSlipDa
         registration_number_display=lease.registration_number, standard_address=lease.premises.full_address,
         house_code=lease.premises.house_code or "—", use_label=use_zh(lease.lease_use), term_start=lease.start_date,
         term_end=lease.end_date, signing_date=lease.signing_date, initial_filing_date=_initial_filing_date(lease),
-        purpose=doc.purpose or DEFAULT_PURPOSE, lease_status_label=LEASE_STATUS_ZH[lease.effective_status()],
+        purpose=doc.purpose or DEFAULT_PURPOSE, lease_status_label=lease_status_zh(lease.effective_status()),
         street_office=_street_office(street), paper=doc.paper or "A4")
 
 
@@ -402,7 +402,7 @@ def print_certificate(lease: Lease, reason: str | None = None) -> Printed:
     if again is not None:
         return again
     doc, data = _new_certificate(lease)
-    return Printed(doc, _issue(data, KIND_ZH["certificate"]))
+    return Printed(doc, _issue(data, kind_zh("certificate")))
 
 
 def print_info_slip(lease: Lease, tenant_party_id: int | None = None, purpose: str | None = DEFAULT_PURPOSE,
@@ -418,7 +418,7 @@ def print_info_slip(lease: Lease, tenant_party_id: int | None = None, purpose: s
     if again is not None:
         return again
     doc, data = _new_slip(lease, tenant_lp, purpose, paper)
-    return Printed(doc, _issue(data, KIND_ZH["info_slip"]))
+    return Printed(doc, _issue(data, kind_zh("info_slip")))
 
 
 def print_batch(leases: list[Lease], kind: str, *, purpose: str | None = DEFAULT_PURPOSE,
@@ -460,7 +460,7 @@ def print_batch(leases: list[Lease], kind: str, *, purpose: str | None = DEFAULT
             made.append(_new_certificate(lease))
         else:
             made.append(_new_slip(lease, tenant_lp, purpose, paper))
-    return Batch([doc for doc, _data in made], _issue_batch([data for _doc, data in made], KIND_ZH[kind]))
+    return Batch([doc for doc, _data in made], _issue_batch([data for _doc, data in made], kind_zh(kind)))
 
 
 def lease_glyph_problems(lease: Lease) -> list[dict]:
@@ -537,10 +537,10 @@ def _receipt_data(doc: PrintedDocument, receipt, street: Street) -> ReceiptData:
         period_label=_period_label(receipt.period_start, receipt.period_end), lines=lines, notes=notes,
         sample_rates=sample,
         total_fen=receipt.total_fen, total_display=_yuan(receipt.total_fen),
-        payment_method_label=METHOD_ZH.get(receipt.method, receipt.method),
+        payment_method_label=method_zh(receipt.method),
         payment_reference=receipt.payment_reference or "", clerk_name=clerk.display_name if clerk else "",
         business_date=receipt.business_date, voided=receipt.status != "issued",
-        void_reason=(f"{RECEIPT_STATUS_ZH.get(receipt.status, receipt.status)}：{receipt.void_reason}"
+        void_reason=(f"{receipt_status_zh(receipt.status)}：{receipt.void_reason}"
                      if receipt.status != "issued" else ""))
 
 
@@ -552,7 +552,7 @@ def print_receipt(receipt, reason: str | None = None) -> Printed:
     # lease_id: the scanner lands on the receipt's lease
     doc = _new_document("receipt", receipt.street_id, holder_name=receipt.payer_name, receipt=receipt,
                         lease_id=receipt.lease_id)
-    return Printed(doc, _issue(_receipt_data(doc, receipt, _street(receipt.street_id)), KIND_ZH["receipt"]))
+    return Printed(doc, _issue(_receipt_data(doc, receipt, _street(receipt.street_id)), kind_zh("receipt")))
 
 
 def _day_close_data(doc: PrintedDocument, dc, street: Street) -> DayCloseData:
@@ -577,12 +577,12 @@ def _day_close_data(doc: PrintedDocument, dc, street: Street) -> DayCloseData:
     return DayCloseData(
         meta=_meta(doc, street), street_office=_street_office(street), business_date=dc.business_date,
         clerk_name=clerk.display_name if clerk else "", receipt_count=dc.receipt_count,
-        totals_by_method=[(METHOD_ZH.get(m, m), _yuan(int(v))) for m, v in by_method.items()],
+        totals_by_method=[(method_zh(m), _yuan(int(v))) for m, v in by_method.items()],
         totals_by_item=item_rows, expected_cash=_yuan(dc.expected_cash_fen), counted_cash=_yuan(dc.counted_cash_fen),
         variance=_yuan(dc.variance_fen), variance_note=dc.variance_note or "",
         closed_at=to_local(dc.closed_at).replace(tzinfo=None), supervisor_name=signer.display_name if signer else "",
-        receipts=[(r.receipt_number, r.payer_name, METHOD_ZH.get(r.method, r.method), _yuan(r.total_fen),
-                   RECEIPT_STATUS_ZH.get(r.status, r.status)) for r in receipts])
+        receipts=[(r.receipt_number, r.payer_name, method_zh(r.method), _yuan(r.total_fen),
+                   receipt_status_zh(r.status)) for r in receipts])
 
 
 def print_day_close(dc, reason: str | None = None) -> Printed:
@@ -596,7 +596,7 @@ def print_day_close(dc, reason: str | None = None) -> Printed:
         clerk = db.session.get(User, dc.clerk_id)
     doc = _new_document("day_close", dc.street_id, holder_name=clerk.display_name if clerk else "—", day_close=dc,
                         period=dc.business_date.isoformat()[:7])
-    return Printed(doc, _issue(_day_close_data(doc, dc, _street(dc.street_id)), KIND_ZH["day_close"]))
+    return Printed(doc, _issue(_day_close_data(doc, dc, _street(dc.street_id)), kind_zh("day_close")))
 
 
 def _ledger_data(doc: PrintedDocument, street: Street) -> LedgerReportData:
@@ -618,13 +618,12 @@ def _ledger_data(doc: PrintedDocument, street: Street) -> LedgerReportData:
         users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({e.clerk_id for e in entries})))} \
             if entries else {}
         pos = position(street.id, doc.period)
-    kind_zh = {"collection": "", "void": "（作废冲销）", "refund": "（退税冲销）"}
     rows, by_item, total = [], {}, 0
     for e in entries:
         r = receipts.get(e.receipt_id)
         lease = leases.get(r.lease_id) if r else None
         rows.append((e.business_date.isoformat(), r.receipt_number if r else "", lease.registration_number if lease else "",
-                     e.item_name_zh + kind_zh.get(e.kind, ""), METHOD_ZH.get(e.method, e.method), _yuan(e.amount_fen),
+                     e.item_name_zh + reversal_suffix_zh(e.kind), method_zh(e.method), _yuan(e.amount_fen),
                      users[e.clerk_id].display_name if e.clerk_id in users else ""))
         by_item[e.item_name_zh] = by_item.get(e.item_name_zh, 0) + e.amount_fen
         total += e.amount_fen
@@ -662,7 +661,7 @@ def print_ledger_report(street_id: int, year: int, month: int, reason: str | Non
     if again is not None:
         return again
     doc = _new_document("ledger_report", street_id, holder_name=street.office_name_zh, period=period, journal_seq=seq)
-    return Printed(doc, _issue(_ledger_data(doc, street), KIND_ZH["ledger_report"]))
+    return Printed(doc, _issue(_ledger_data(doc, street), kind_zh("ledger_report")))
 
 
 # ------------------------------------------------------------------------------------------- reprints
@@ -722,7 +721,7 @@ def reprint(document: PrintedDocument, reason: str | None, paper: str | None = N
     """补打: a new register row (reprint n of the first print), the original issue date, the same facts
     (refused when they changed: then a new original is due)."""
     doc, data = _reprint_row(document, reason, paper)
-    return Printed(doc, _issue(data, f"{KIND_ZH[doc.kind]} 补打"))
+    return Printed(doc, _issue(data, f"{kind_zh(doc.kind)} 补打"))
 
 
 # ------------------------------------------------------------------------------------------- status and verification

@@ -1,22 +1,11 @@
-"""Display labels of the lease module's codes (translated through Babel).
-
-Lease-use labels come from ``fees.uses`` (the shared codes) when that package is present."""
+"""Display labels of the lease module's codes (English here, Chinese from the catalogs; printed
+documents show them in Chinese through :func:`counter.core.i18n.printed`). Lease uses: :mod:`counter.core.labels`."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from counter.core.labels import USE_LABELS, use_label  # noqa: F401 (the lease screens' use labels)
 from counter.leases.models import LEASE_USES
-
-try:  # the shared codes and their bilingual labels (fees/uses.py)
-    from fees.uses import USE_LABELS as _FEES_USE_LABELS
-except ImportError:  # pragma: no cover - fees not installed
-    _FEES_USE_LABELS = None
-
-_OWN_USE_LABELS = {
-    "residential": _l("Residential"), "mixed": _l("Mixed commercial/residential"), "commercial": _l("Commercial"),
-    "office": _l("Office"), "factory": _l("Factory"), "warehouse": _l("Warehouse"), "dormitory": _l("Dormitory"),
-    "other": _l("Other"),
-}
 
 ID_TYPE_LABELS = {
     "resident_id": _l("Resident ID card"),
@@ -58,16 +47,6 @@ EVENT_LABELS = {
     "terminate": _l("Terminated"),
     "cancel": _l("Filing cancelled"),
 }
-
-
-def use_label(code: str | None) -> str:
-    if not code:
-        return ""
-    if _FEES_USE_LABELS and code in _FEES_USE_LABELS:
-        from counter.core.i18n import locale_code
-
-        return _FEES_USE_LABELS[code]["en" if locale_code().startswith("en") else "zh"]
-    return str(_OWN_USE_LABELS.get(code, code))
 
 
 def use_choices() -> list[tuple[str, str]]:

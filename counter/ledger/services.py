@@ -36,15 +36,14 @@ from decimal import Decimal
 
 from flask import current_app, has_app_context, has_request_context
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import distinct, extract, func, or_, select, true
 
 from counter.audit.service import record
+from counter.collection.labels import KIND_LABELS, METHOD_LABELS, method_label  # noqa: F401 (ledger screens)
 from counter.collection.models import JournalEntry, Receipt
 from counter.core.db import dialect_insert
 from counter.core.locks import advisory_lock
-from counter.core.i18n import locale_code
 from counter.core.scoping import can_see_street, current_scope
 from counter.core.timeutil import business_today, utcnow
 from counter.extensions import db
@@ -52,16 +51,10 @@ from counter.leases.models import Lease
 from counter.ledger.models import BankLine, BankStatement, ReconciliationResolution, Remittance
 from counter.ledger.statement import StatementError, parse_statement
 from counter.streets.models import Street
+from counter.tax.labels import item_label
 
 PAYMENT_METHODS = ("cash", "card", "mobile", "transfer")
 NON_CASH_METHODS = ("card", "mobile", "transfer")
-METHOD_LABELS = {
-    "cash": _l("Cash"),
-    "card": _l("Bank card"),
-    "mobile": _l("Mobile payment"),
-    "transfer": _l("Bank transfer"),
-}
-KIND_LABELS = {"collection": _l("Collection"), "void": _l("Void"), "refund": _l("Refund")}
 DEFAULT_TOLERANCE_DAYS = 3  # config LEDGER_RECONCILE_TOLERANCE_DAYS
 
 
@@ -80,20 +73,6 @@ def _in_scope(column):
     """``column IN (the user's streets)``, or TRUE for an unrestricted scope."""
     scope = current_scope()
     return true() if scope is None else column.in_(scope)
-
-
-def item_label(code: str, name_zh: str | None = None) -> str:
-    """A tax item's name in the UI language (Chinese from the journal, English from :mod:`fees`)."""
-    from fees import ITEM_NAMES
-
-    names = ITEM_NAMES.get(code)
-    if has_request_context() and locale_code().startswith("en"):
-        return names[1] if names else code
-    return name_zh or (names[0] if names else code)
-
-
-def method_label(method: str) -> str:
-    return str(METHOD_LABELS.get(method, method))
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:

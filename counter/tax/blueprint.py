@@ -20,6 +20,7 @@ from counter.extensions import db
 from counter.reference import register_reference
 from counter.tax import services
 from counter.tax.forms import ConfirmForm, EstimateForm, ScheduleTextForm, landlord_label, use_label
+from counter.tax.labels import item_label
 from counter.tax.models import AssessmentRecord, GuidanceRent, RateScheduleVersion
 from counter.web import register_nav
 
@@ -33,6 +34,7 @@ def init_app(app):
     register_nav(app, "tax.schedules", _l("Tax rates"), "fees.manage", order=70)
     register_reference(app, services.ensure_tax_reference)
     app.cli.add_command(tax_cli)
+    app.jinja_env.filters["tax_item"] = item_label  # a tax item's name in the UI language
 
 
 @bp.app_context_processor

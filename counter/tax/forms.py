@@ -8,29 +8,13 @@ from wtforms import SelectField, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from counter.core.bounds import REASON_MAX
+from counter.core.labels import LANDLORD_KIND_LABELS, USE_LABELS, landlord_label, use_label  # noqa: F401
 from counter.core.validation import (NUMBER_TEXT_MAX, CounterForm, InvalidInput, WholeNumberField, parse_area,
                                      parse_money)
 
-USE_CHOICES = [
-    ("residential", _l("Residential")),
-    ("mixed", _l("Mixed commercial/residential")),
-    ("commercial", _l("Commercial (shop)")),
-    ("office", _l("Office")),
-    ("factory", _l("Factory")),
-    ("warehouse", _l("Warehouse")),
-    ("dormitory", _l("Dormitory")),
-    ("other", _l("Other use")),
-]
-LANDLORD_CHOICES = [("individual", _l("Individual")), ("organization", _l("Organization"))]
+USE_CHOICES = list(USE_LABELS.items())
+LANDLORD_CHOICES = list(LANDLORD_KIND_LABELS.items())
 MAX_MONTHS = 36
-
-
-def use_label(code: str) -> str:
-    return str(dict(USE_CHOICES).get(code, code))
-
-
-def landlord_label(code: str) -> str:
-    return str(dict(LANDLORD_CHOICES).get(code, code))
 
 
 class ScheduleTextForm(CounterForm):
