@@ -58,6 +58,22 @@ def _status(form_posted: bool, ok: bool) -> int:
     return 422 if form_posted and not ok else 200
 
 
+def _submit(form, action, message):
+    """The submit-with-overlap flow of register, amend and renew: ``action(confirm_overlap)`` writes and
+    returns the lease; an overlap (to confirm) or a refused rule becomes field errors. Returns (the
+    redirect to the lease, or None when refused; the overlapping filings to show)."""
+    try:
+        lease = action(form.confirm_overlap.data)
+    except OverlapError as exc:
+        apply_errors(form, {"confirm_overlap": exc.messages()})
+        return None, exc.overlaps
+    except LeaseError as exc:
+        apply_errors(form, exc.errors)
+        return None, []
+    flash(message(lease), "success")
+    return redirect(url_for("leases.view", lease_id=lease.id)), []
+
+
 @bp.route("/")
 @require("lease.view")
 def search():
@@ -87,16 +103,11 @@ def new():
     form = LeaseForm()
     overlaps = []
     if form.validate_on_submit():
-        try:
-            lease = register_lease(form.to_input(current_user.street_id), confirm_overlap=form.confirm_overlap.data)
-        except OverlapError as exc:
-            overlaps = exc.overlaps
-            apply_errors(form, {"confirm_overlap": exc.messages()})
-        except LeaseError as exc:
-            apply_errors(form, exc.errors)
-        else:
-            flash(_("Lease registered: %(number)s", number=lease.registration_number), "success")
-            return redirect(url_for("leases.view", lease_id=lease.id))
+        done, overlaps = _submit(
+            form, lambda confirm: register_lease(form.to_input(current_user.street_id), confirm_overlap=confirm),
+            lambda lease: _("Lease registered: %(number)s", number=lease.registration_number))
+        if done:
+            return done
     elif request.method == "POST":  # show the business rules' errors too, all at once
         _add_rule_errors(form, form.to_input(current_user.street_id))
     return render_template("leases/new.html", form=form, overlaps=overlaps), _status(request.method == "POST", False)
@@ -134,16 +145,11 @@ def amend(lease_id: int):
         form.fill_from(lease)
     elif form.validate_on_submit():
         changes = {k: v for k, v in form.terms().items() if k in AMENDABLE}
-        try:
-            amend_lease(lease, changes, form.reason.data, confirm_overlap=form.confirm_overlap.data)
-        except OverlapError as exc:
-            overlaps = exc.overlaps
-            apply_errors(form, {"confirm_overlap": exc.messages()})
-        except LeaseError as exc:
-            apply_errors(form, exc.errors)
-        else:
-            flash(_("Lease amended (version %(version)s).", version=lease.version), "success")
-            return redirect(url_for("leases.view", lease_id=lease.id))
+        done, overlaps = _submit(
+            form, lambda confirm: amend_lease(lease, changes, form.reason.data, confirm_overlap=confirm),
+            lambda amended: _("Lease amended (version %(version)s).", version=amended.version))
+        if done:
+            return done
     return render_template("leases/amend.html", form=form, lease=lease, overlaps=overlaps), \
         _status(request.method == "POST", False)
 
@@ -161,16 +167,11 @@ def renew(lease_id: int):
         form.end_date.data = None
     elif form.validate_on_submit():
         data = LeaseInput(street_id=lease.street_id, property_id=lease.property_id, **form.terms())
-        try:
-            new_lease = renew_lease(lease, data, form.reason.data, confirm_overlap=form.confirm_overlap.data)
-        except OverlapError as exc:
-            overlaps = exc.overlaps
-            apply_errors(form, {"confirm_overlap": exc.messages()})
-        except LeaseError as exc:
-            apply_errors(form, exc.errors)
-        else:
-            flash(_("Renewal registered: %(number)s", number=new_lease.registration_number), "success")
-            return redirect(url_for("leases.view", lease_id=new_lease.id))
+        done, overlaps = _submit(
+            form, lambda confirm: renew_lease(lease, data, form.reason.data, confirm_overlap=confirm),
+            lambda new_lease: _("Renewal registered: %(number)s", number=new_lease.registration_number))
+        if done:
+            return done
     return render_template("leases/renew.html", form=form, lease=lease, overlaps=overlaps), \
         _status(request.method == "POST", False)
 

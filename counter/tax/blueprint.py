@@ -69,19 +69,8 @@ def version(vid):
 @require("fees.manage")
 def new_version(vid):
     base = get_or_404(RateScheduleVersion, vid)
-    form = ScheduleTextForm()
-    if request.method == "GET":
-        form.text.data = services.version_text(base)
-    elif form.validate_on_submit():
-        try:
-            v = services.create_version(form.text.data, based_on=base, note=form.note.data)
-        except services.ScheduleTextError as exc:
-            form.text.errors.extend(_schedule_errors(exc))
-        else:
-            flash(_("Draft %(label)s saved. Check the preview, then activate it.", label=v.label), "success")
-            return redirect(url_for("tax.preview", vid=v.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("tax/edit.html", form=form, base=base, v=None), status
+    return _draft_form(base, None, lambda form: services.create_version(form.text.data, based_on=base,
+                                                                           note=form.note.data))
 
 
 @bp.route("/tax/schedules/<int:vid>/edit", methods=["GET", "POST"])
@@ -91,23 +80,30 @@ def edit_version(vid):
     if not v.is_draft:
         flash(_("Only a draft can be changed. Create a new version instead."), "error")
         return redirect(url_for("tax.version", vid=v.id))
+    return _draft_form(None, v, lambda form: services.update_draft(v, form.text.data, note=form.note.data))
+
+
+def _draft_form(base, v, save):
+    """The one draft-edit path: a new draft from ``base`` or a change of the draft ``v``; ``save(form)``
+    writes it (a ScheduleTextError is shown on the text, a draft frozen meanwhile goes back to the list)."""
     form = ScheduleTextForm()
     if request.method == "GET":
-        form.text.data = services.version_text(v)
-        form.note.data = v.note
+        form.text.data = services.version_text(base or v)
+        if v is not None:
+            form.note.data = v.note
     elif form.validate_on_submit():
         try:
-            services.update_draft(v, form.text.data, note=form.note.data)
+            saved = save(form)
         except services.VersionFrozen:  # activated or discarded by another administrator a moment ago
             flash(_("Only a draft can be changed. Create a new version instead."), "error")
             return redirect(url_for("tax.schedules"))
         except services.ScheduleTextError as exc:
             form.text.errors.extend(_schedule_errors(exc))
         else:
-            flash(_("Draft %(label)s saved. Check the preview, then activate it.", label=v.label), "success")
-            return redirect(url_for("tax.preview", vid=v.id))
+            flash(_("Draft %(label)s saved. Check the preview, then activate it.", label=saved.label), "success")
+            return redirect(url_for("tax.preview", vid=saved.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("tax/edit.html", form=form, base=None, v=v), status
+    return render_template("tax/edit.html", form=form, base=base, v=v), status
 
 
 @bp.route("/tax/schedules/<int:vid>/preview")
