@@ -7,6 +7,9 @@ PORT ?= 5000
 # The address printed in every QR code (the public verification page): this server unless set.
 PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 TEST_SYSPKGS := zbar-tools poppler-utils
+# Debian's Chromium for the browser journeys (tests/e2e): installed by `make test` when run as root,
+# otherwise the journeys skip and the apt command is printed.
+TEST_OPTIONAL_SYSPKGS := chromium
 
 .PHONY: run test setup sysdeps sysdeps-test catalogs db clean
 
@@ -26,6 +29,7 @@ sysdeps:
 
 sysdeps-test:
 	@bash scripts/sysdeps.sh $(TEST_SYSPKGS)
+	@bash scripts/sysdeps.sh --optional $(TEST_OPTIONAL_SYSPKGS)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -12,7 +12,7 @@ through Playwright (its own browser download does not work here).
 - ``shots``: saves screenshots under ``test-artifacts/e2e/<backend>/``.
 - ``story``: a dict shared by the journeys of one backend (the lease registered by the clerk, ...).
 
-The tests skip with a clear message when /usr/bin/chromium is absent (CI installs it).
+The tests skip with a clear message when /usr/bin/chromium is absent (`make test` installs it as root).
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def pytest_collection_modifyitems(config, items):
     if HAVE_CHROMIUM:
         return
     skip = pytest.mark.skip(reason=f"browser journeys need Debian's Chromium at {CHROMIUM} "
-                                   "(apt-get install chromium); .ci/run installs it")
+                                   "(apt-get install chromium); `make test` installs it when run as root")
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
