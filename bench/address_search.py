@@ -187,6 +187,18 @@ def run(db_url: str, leases: int, queries: int, *, keep_index: bool = True) -> d
             return time.perf_counter() - t
 
         out = {"leases": total, "queries": len(samples), "sql": sql, "loaded_s": loaded}
+        bare_sql = [str(search_leases(SearchCriteria(address=w)).limit(25).compile(
+            db.engine, compile_kwargs={"literal_binds": True})).replace("%%", "%") for _sid, w, _id in samples]
+
+        def bare() -> list[float]:  # the same SQL straight through psycopg (no ORM, no scope hook)
+            ts = []
+            with psycopg.connect(pg_url, autocommit=True) as raw:
+                for q in bare_sql[:3] + bare_sql:
+                    t = time.perf_counter()
+                    assert raw.execute(q).fetchall()
+                    ts.append(time.perf_counter() - t)
+            return ts[3:]
+
         set_index(False)
         measure(db, samples[:3], SearchCriteria, search_leases, scoped_to)  # warm-up
         out["without"] = measure(db, samples, SearchCriteria, search_leases, scoped_to)
@@ -195,6 +207,7 @@ def run(db_url: str, leases: int, queries: int, *, keep_index: bool = True) -> d
         measure(db, samples[:3], SearchCriteria, search_leases, scoped_to)
         out["with"] = measure(db, samples, SearchCriteria, search_leases, scoped_to)
         out["plan_with"] = plan()
+        out["bare_with"] = bare()
         if not keep_index:
             set_index(False)
     return out
@@ -211,6 +224,8 @@ def main() -> None:
     for kind in ("without", "with"):
         v = r[kind]
         print(f"  {kind:>7} trigram index: median {statistics.median(v) * 1000:.1f} ms, p95 {p95(v) * 1000:.1f} ms")
+    b = r["bare_with"]
+    print(f"  bare SQL (psycopg), with the index: median {statistics.median(b) * 1000:.1f} ms, p95 {p95(b) * 1000:.1f} ms")
     print(f"  index build: {r['build_s']:.1f} s\n\nplan with the index (EXPLAIN ANALYZE, first query):\n{r['plan_with']}")
     print(f"\nplan without:\n{r['plan_without']}")
 

@@ -30,9 +30,16 @@ agent_name             经纪机构 name and credit code (optional)
 agent_id_number
 =====================  ======================================================================
 
-Every row is validated by the same service as the window's form (ID checksums, dates, areas, ...).
-Valid rows are committed in batches (``--batch-size``, default 500); each row runs in a savepoint, so one
-bad row never takes its batch down. Rejected rows go to the rejects file (``--rejects``, default
+Every row is validated by the same rules as the window's form (``validate_input``: ID checksums, dates,
+areas, ...), in Python, before anything is written; a bad row is rejected, never takes its batch down.
+Valid rows are written in batches (``--batch-size``, default 1,000; one transaction each) with multi-row
+statements — ``COPY`` and ``executemany`` on PostgreSQL, ``executemany`` on SQLite — and registration
+numbers are taken from the serial counter in one block per street and batch (see "the bulk path" below
+for what the database still guarantees). What a lease gets is what a window registration writes: the
+property (created once per key), its parties (the latest contact details win), the lease, its parties
+and the ``register`` event with the lease's snapshot; the audit log gets one ``lease.import`` entry per
+street and batch (the block of registration codes, the lines, the properties created) instead of one
+per lease. Rejected rows go to the rejects file (``--rejects``, default
 ``FILE.rejects.csv``) with the file's line number (the header is line 1), the reason, and the row itself.
 A row overlapping an active lease on the same property is rejected unless ``--allow-overlaps`` is given.
 
@@ -86,10 +93,10 @@ class ImportResult:
 
 def _cell(row: dict, name: str) -> str:
     """A cell, trimmed; control and text-direction characters refuse the row (as the form's fields do)."""
+    if _CLEAN_ROW in row:  # searched once and trimmed by row_to_input(): no cell holds a refused character
+        return row.get(name, "")
     value = row.get(name) or ""
     value = value.strip() if isinstance(value, str) else ""
-    if row.get(_CLEAN_ROW):  # the whole row was searched once: no cell holds a refused character
-        return value
     try:
         check_characters(value)
     except InvalidInput as exc:
@@ -164,7 +171,8 @@ def row_to_input(row: dict, street_id: int) -> LeaseInput:
     # one search over the row instead of one per cell (a refused character is one character: absent from
     # the joined text means absent from every cell; the separator is an allowed one)
     if forbidden_character(" ".join(v for k, v in row.items() if isinstance(v, str))) is None:
-        row = {**row, _CLEAN_ROW: True}
+        row = {k: v.strip() for k, v in row.items() if isinstance(v, str)}
+        row[_CLEAN_ROW] = True
     parties = []
     for role, prefix, slots, default_type in (("landlord", "landlord", LANDLORD_SLOTS, "resident_id"),
                                              ("tenant", "tenant", TENANT_SLOTS, "resident_id")):
