@@ -48,3 +48,44 @@ def next_serial(kind: str, street_id: int, year: int) -> int:
         .returning(SerialCounter.last_value)
     )
     return int(result.scalar_one())
+
+
+def _ensure_counter(kind: str, street_id: int, year: int) -> None:
+    session = db.session
+    dialect = session.get_bind().dialect.name
+    values = {"kind": kind, "street_id": street_id, "year": year, "last_value": 0}
+    if dialect == "postgresql":
+        session.execute(pg_insert(SerialCounter).values(**values).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        session.execute(sqlite_insert(SerialCounter).values(**values).on_conflict_do_nothing())
+    else:  # pragma: no cover - other databases are not supported
+        session.execute(insert(SerialCounter).values(**values))
+
+
+def lock_serial(kind: str, street_id: int, year: int) -> int:
+    """Lock a sequence's counter row until the transaction ends (``SELECT ... FOR UPDATE``; SQLite: the
+    write transaction already serialises) and return its last issued number. A bulk writer takes the lock
+    first, re-reads what it must under it, then takes a block with :func:`take_serials`."""
+    from sqlalchemy import select
+
+    _ensure_counter(kind, street_id, year)
+    return int(db.session.execute(
+        select(SerialCounter.last_value)
+        .where(SerialCounter.kind == kind, SerialCounter.street_id == street_id, SerialCounter.year == year)
+        .with_for_update()).scalar_one())
+
+
+def take_serials(kind: str, street_id: int, year: int, count: int) -> int:
+    """Take ``count`` consecutive numbers in one statement; returns the last (the block is
+    ``last - count + 1 .. last``). Same guarantees as :func:`next_serial`: the row lock is held until the
+    transaction ends, a rollback gives the whole block back, so numbers stay unique and gap-free."""
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    _ensure_counter(kind, street_id, year)
+    result = db.session.execute(
+        update(SerialCounter)
+        .where(SerialCounter.kind == kind, SerialCounter.street_id == street_id, SerialCounter.year == year)
+        .values(last_value=SerialCounter.last_value + count)
+        .returning(SerialCounter.last_value)
+    )
+    return int(result.scalar_one())

@@ -154,9 +154,10 @@ def _party_key(p: PartyInput, index_in_group: dict) -> str:
     return f"{group}-{n}"
 
 
-def validate_input(data: LeaseInput, *, need_property: bool = True) -> dict[str, list[str]]:
+def validate_input(data: LeaseInput, *, need_property: bool = True, find_property=None) -> dict[str, list[str]]:
     """Every rule of a lease filing; returns ``{field: [messages]}`` (empty when valid).
-    Normalises ID numbers and codes in place."""
+    Normalises ID numbers and codes in place. ``find_property(data)`` looks the property up (default: one
+    query; the importer passes its batch's pre-fetched properties)."""
     errors: dict[str, list[str]] = {}
 
     def err(key, message):
@@ -189,7 +190,7 @@ def validate_input(data: LeaseInput, *, need_property: bool = True) -> dict[str,
                 and "house_code" not in errors and "building_code" not in errors
                 and not data.house_code.startswith(data.building_code)):
             err("house_code", _("The house code must start with the building code."))
-        existing = _existing_property(data) if not {"house_code", "address", "room"} & set(errors) else None
+        existing = (find_property or _existing_property)(data) if not {"house_code", "address", "room"} & set(errors) else None
         if existing is not None and existing.street_id != data.street_id:
             err("house_code", _("This house code belongs to a property of another street."))
         if existing is None:
