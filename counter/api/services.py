@@ -140,6 +140,7 @@ class Principal:
     is_anonymous = False
     is_district = False
     role = "api"
+    locale = None  # messages in the default language (Simplified Chinese)
 
     @property
     def username(self) -> str:
@@ -187,7 +188,7 @@ def audit_call(principal: Principal, method: str, path: str, status: int, detail
     summary = f"{principal.client_name} [{principal.prefix}] {method} {path} -> {status}"
     if detail:
         summary += f": {detail}"
-    record("api.call", street_id=principal.street_id, summary=summary[:500])
+    record("api.call", street_id=principal.street_id, summary=summary[:500], actor=principal)
 
 
 # ------------------------------------------------------------------------------------------------ leases
