@@ -20,6 +20,8 @@ from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
 
+import marshmallow as ma
+
 from counter.api import schemas as s
 from counter.api import services
 from counter.api.services import ApiServiceError
@@ -210,7 +212,7 @@ def _audit(response):
 
 @blp.route("/leases", methods=["GET"])
 @needs("leases:read")
-@blp.arguments(s.LeaseQuerySchema, location="query")
+@blp.arguments(s.LeaseQuerySchema, location="query", unknown=ma.RAISE)
 @blp.response(200, s.LeaseListSchema)
 def lookup_leases(args):
     """Leases by registration number or code, or by house code
@@ -340,7 +342,7 @@ def verify_proofs(body):
 
 @blp.route("/tax/estimate", methods=["GET"])
 @needs("tax:estimate")
-@blp.arguments(s.EstimateQuerySchema, location="query")
+@blp.arguments(s.EstimateQuerySchema, location="query", unknown=ma.RAISE)
 @blp.response(200, s.EstimateSchema)
 def tax_estimate(args):
     """Estimate the rental tax (the public estimate's engine): rent periods from today"""
@@ -352,7 +354,7 @@ def tax_estimate(args):
 
 @blp.route("/changes", methods=["GET"])
 @needs("leases:read")
-@blp.arguments(s.ChangesQuerySchema, location="query")
+@blp.arguments(s.ChangesQuerySchema, location="query", unknown=ma.RAISE)
 @blp.response(200, s.ChangesSchema)
 def changes(args):
     """Filings and status changes since a cursor
