@@ -89,7 +89,7 @@ def test_no_key_unknown_expired_revoked_are_401(app, client, world):
     assert revoke_key(db.session.get(ApiKey, key2.id)) is True
     db.session.commit()
     resp = client.get(url, headers=bearer(token2))
-    assert resp.status_code == 401 and "revoked" in resp.get_json()["detail"]
+    assert resp.status_code == 401 and "吊销" in resp.get_json()["detail"]  # revoked (zh by default)
     # the key is stored hashed: the token appears nowhere in the database
     assert db.session.scalar(select(func.count()).select_from(ApiKey).where(ApiKey.token_hash == token2)) == 0
 
