@@ -10,6 +10,7 @@ from counter.api.models import IDEMPOTENCY_KEY_MAX
 from counter.api.services import BULK_MAX, FEED_LIMIT_DEFAULT, FEED_LIMIT_MAX
 from counter.core.bounds import (ADDRESS_MAX, BUILDING_CODE_MAX, HOUSE_CODE_LEN, ID_NUMBER_MAX, PARTY_NAME_MAX,
                                  PHONE_MAX, ROOM_MAX)
+from counter.core.validation import InvalidInput, check_characters
 from counter.leases.models import ID_TYPES, LEASE_USES, PARTY_ROLES, PAYMENT_CYCLES
 
 AMOUNT = r"^[0-9]{1,9}(\.[0-9]{1,2})?$"
@@ -18,18 +19,30 @@ DOC_STATUSES = ("valid", "void", "superseded", "unknown")
 LEASE_STATUSES = ("active", "expired", "terminated", "cancelled")
 
 
+class Text(fields.String):
+    """A string that refuses what every form of the app refuses (NUL, control and text-direction characters,
+    lone surrogates: :func:`counter.core.validation.check_characters`) — a field error, never a value that
+    reaches a query (PostgreSQL refuses NUL in text: a 500)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            check_characters(text)
+        except InvalidInput as exc:
+            raise ma.ValidationError(str(exc)) from None
+        return text
+
+
 def _text(max_length: int, **kw):
-    return fields.String(validate=validate.Length(max=max_length), **kw)
+    return Text(validate=validate.Length(max=max_length), **kw)
 
 
 def _amount(description: str, **kw):
-    return fields.String(validate=validate.Regexp(AMOUNT), metadata={"description": description,
-                                                                    "example": "3500.00"}, **kw)
+    return Text(validate=validate.Regexp(AMOUNT), metadata={"description": description, "example": "3500.00"}, **kw)
 
 
 def _area(description: str, **kw):
-    return fields.String(validate=validate.Regexp(AREA), metadata={"description": description,
-                                                                  "example": "45.50"}, **kw)
+    return Text(validate=validate.Regexp(AREA), metadata={"description": description, "example": "45.50"}, **kw)
 
 
 class Strict(ma.Schema):
@@ -157,7 +170,7 @@ class IdempotencyHeaderSchema(ma.Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
-    idempotency_key = fields.String(required=True, data_key="Idempotency-Key",
+    idempotency_key = Text(required=True, data_key="Idempotency-Key",
                                     validate=validate.Length(min=1, max=IDEMPOTENCY_KEY_MAX),
                                     metadata={"description": "A unique key per filing (a UUID): a retry with "
                                                              "the same key and body returns the first answer"})
@@ -177,7 +190,7 @@ class ProofSchema(ma.Schema):
 
 
 class BulkVerifySchema(Strict):
-    codes = fields.List(fields.String(validate=validate.Length(max=64)), required=True,
+    codes = fields.List(Text(validate=validate.Length(max=64)), required=True,
                         validate=validate.Length(min=1, max=BULK_MAX))
 
 

@@ -188,6 +188,7 @@ def audit_call(principal: Principal, method: str, path: str, status: int, detail
     summary = f"{principal.client_name} [{principal.prefix}] {method} {path} -> {status}"
     if detail:
         summary += f": {detail}"
+    summary = "".join(c if c.isprintable() else "?" for c in summary)  # a NUL in a path never reaches the audit
     record("api.call", street_id=principal.street_id, summary=summary[:500], actor=principal)
 
 

@@ -127,6 +127,8 @@ def test_street_restriction_and_masking(app, client, world, streets):
     assert [i["registration_code"] for i in by_house.get_json()["items"]] == [_reg(world)]
     feed_b = client.get("/api/v1/changes", headers=bearer(reader_b)).get_json()["items"]
     assert {i["street"] for i in feed_b} == {streets[1].code}
+    nul = client.get("/api/v1/leases?registration=FT01%00", headers=bearer(reader))  # PostgreSQL refuses NUL
+    assert nul.status_code == 422 and nul.get_json()["errors"][0]["field"] == "registration"
     both = client.get("/api/v1/leases?registration=x&house_code=y", headers=bearer(reader))
     assert both.status_code == 422 and both.mimetype == PROBLEM
 
@@ -210,6 +212,9 @@ def test_bulk_verification_of_1000_codes_in_few_queries(app, client, world):
     one = client.get(f"/api/v1/proofs/{valid}", headers=bearer(token))
     assert one.status_code == 200 and one.get_json()["status"] == "valid"
     assert client.get("/api/v1/proofs/AAAAAAAAAAAAAAAAAAAA", headers=bearer(token)).status_code == 404
+    assert client.get("/api/v1/proofs/AB%00CD", headers=bearer(token)).status_code == 404
+    nul = client.post("/api/v1/proofs/verify", json={"codes": [valid, "A\u0000B"]}, headers=bearer(token))
+    assert nul.status_code == 422 and nul.get_json()["errors"][0]["field"] == "codes[1]"
 
 
 def test_change_feed_cursor(app, client, world, streets):
