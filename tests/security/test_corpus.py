@@ -173,13 +173,16 @@ class CorpusRun:
             "statement_id": [w.statement.id], "remittance_id": [w.remittance.id], "vid": [w.draft.id],
             "rid": [w.assessment_id or 1], "user_id": [self.app.config["_corpus_user_id"]],
             "code": [w.document.verify_code], "fmt": ["csv", "xlsx"],
+            "client_id": [w.api_client_id or 1], "key_id": [w.api_key_id or 1],
         }
         combos = [{}]
         for arg in rule.arguments:
             values = known.get(arg)
             if values is None:
                 conv = rule._converters.get(arg)
-                values = [1] if conv is not None and conv.__class__.__name__.endswith("IntegerConverter") else ["x"]
+                from werkzeug.routing import IntegerConverter
+
+                values = [1] if isinstance(conv, IntegerConverter) else ["x"]
             combos = [{**c, arg: v} for c in combos for v in values]
         return combos
 
