@@ -277,17 +277,27 @@ def register_lease(headers, body):
         return resp
     street_id = services.street_id_for(body.get("street"), principal)
     prop = body["property"]
-    try:
-        data = LeaseInput(street_id=street_id, lease_use=body["lease_use"], rented_area_centi=to_centi(body["rented_area"]),
-                          signing_date=body["signing_date"], start_date=body["start_date"], end_date=body["end_date"],
-                          monthly_rent_fen=to_fen(body["monthly_rent"]), deposit_fen=to_fen(body.get("deposit")) or 0,
-                          payment_cycle=body["payment_cycle"], is_sublease=body["is_sublease"],
-                          parties=_party_inputs(body["parties"]), house_code=prop.get("house_code"),
-                          building_code=prop.get("building_code"), address=prop.get("address"), room=prop.get("room"),
-                          floor_area_centi=to_centi(prop.get("floor_area")), design_use=prop.get("design_use"),
-                          has_title=prop.get("has_title", True))
-    except ValueError as exc:  # an amount or area beyond the bounds (parse_money / parse_area)
-        raise ApiServiceError(422, _("The request is not valid."), [{"field": None, "message": str(exc)}]) from None
+    errors = []
+
+    def convert(parse, value, field):  # amounts and areas beyond the bounds (parse_money / parse_area)
+        try:
+            return parse(value)
+        except ValueError as exc:
+            errors.append({"field": field, "location": "json", "message": str(exc)})
+            return None
+
+    amounts = {"rented_area_centi": convert(to_centi, body["rented_area"], "rented_area"),
+               "monthly_rent_fen": convert(to_fen, body["monthly_rent"], "monthly_rent"),
+               "deposit_fen": convert(to_fen, body.get("deposit"), "deposit") or 0,
+               "floor_area_centi": convert(to_centi, prop.get("floor_area"), "property.floor_area")}
+    if errors:
+        raise ApiServiceError(422, _("The request is not valid."), errors)
+    data = LeaseInput(street_id=street_id, lease_use=body["lease_use"], signing_date=body["signing_date"],
+                      start_date=body["start_date"], end_date=body["end_date"], payment_cycle=body["payment_cycle"],
+                      is_sublease=body["is_sublease"], parties=_party_inputs(body["parties"]),
+                      house_code=prop.get("house_code"), building_code=prop.get("building_code"),
+                      address=prop.get("address"), room=prop.get("room"), design_use=prop.get("design_use"),
+                      has_title=prop.get("has_title", True), **amounts)
     try:
         lease = leases.register_lease(data, confirm_overlap=body["confirm_overlap"])
     except OverlapError as exc:

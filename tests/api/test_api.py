@@ -176,6 +176,9 @@ def test_registration_field_errors(app, client, streets):
                          headers={**bearer(token), "Idempotency-Key": "bad-2"})
     assert schema.status_code == 422
     assert {"monthly_rent", "extra"} <= {e["field"] for e in schema.get_json()["errors"]}
+    huge = client.post("/api/v1/leases", json={**registration_body(streets[0].code, 4), "monthly_rent": "999999999.99"},
+                       headers={**bearer(token), "Idempotency-Key": "bad-3"})
+    assert huge.status_code == 422 and huge.get_json()["errors"][0]["field"] == "monthly_rent"
     restricted, _ = new_key(["leases:register"], street_id=streets[1].id, name="street B")
     other_street = client.post("/api/v1/leases", json=registration_body(streets[0].code, 3),
                                headers={**bearer(restricted), "Idempotency-Key": "b-1"})
