@@ -25,6 +25,7 @@ import io
 import re
 import time
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit
@@ -282,7 +283,11 @@ class CorpusRun:
             self.request(t, role, data, files, query)
 
     def request(self, t: FormTarget, role, data: dict, files=(), query=""):
-        file_parts = {name: (enc(data.pop(name)), CORPUS[hash(name) % len(CORPUS)][:200] or "f.csv")
+        # the file name: a corpus entry picked by the field name (crc32: the same in every run, unlike hash()),
+        # as the bytes a client would send (a lone surrogate cannot be put into a multipart header as text)
+        file_parts = {name: (enc(data.pop(name)),
+                             enc(CORPUS[zlib.crc32(name.encode()) % len(CORPUS)][:200]).decode("utf-8", "replace")
+                             or "f.csv")
                       for name in list(data) if name in files}
         pairs = list(data.items())
         if t.method == "POST":
