@@ -9,3 +9,4 @@ from counter.collection.models import DayClose, JournalEntry, Receipt  # noqa: F
 from counter.ledger.models import BankLine, BankStatement, ReconciliationResolution, Remittance  # noqa: F401
 from counter.documents.models import PrintedDocument, VerificationCount  # noqa: F401
 from counter.core.ratelimit import RateCounter  # noqa: F401
+from counter.api.models import ApiClient, ApiIdempotency, ApiKey  # noqa: F401

@@ -41,6 +41,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "fees.manage": frozenset({DISTRICT_ADMIN}),
     "audit.view": frozenset({SUPERVISOR, DISTRICT_ADMIN}),
     "users.manage": frozenset({DISTRICT_ADMIN}),
+    "api.manage": frozenset({DISTRICT_ADMIN}),  # API client systems and their keys
 }
 
 

@@ -47,6 +47,9 @@ POLICY: dict[str, tuple[str, ...]] = {
     "guidance_rent": ("SELECT", "INSERT", "UPDATE"),
     "rate_counter": ("SELECT", "INSERT", "UPDATE", "DELETE"),  # rate limits and login throttling (expired rows)
     "verification_count": ("SELECT", "INSERT", "UPDATE"),  # public checks: one upserted row per document and day
+    "api_client": ("SELECT", "INSERT", "UPDATE"),  # API client systems (issue 17)
+    "api_key": ("SELECT", "INSERT", "UPDATE"),  # hashed keys: revocation, last use
+    "api_idempotency": ("SELECT", "INSERT", "UPDATE"),  # the answer is written once the first request ran
 }
 DEFAULT = ("SELECT", "INSERT", "UPDATE", "DELETE")
 APPEND_ONLY = ("SELECT", "INSERT")

@@ -22,7 +22,7 @@ wildcard, so at 1 M leases every such search scanned all properties (157 ms p95,
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

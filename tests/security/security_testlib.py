@@ -54,6 +54,8 @@ class World:
     statement: object
     draft: object
     assessment_id: int | None
+    api_client_id: int | None = None
+    api_key_id: int | None = None
 
 
 def build_world(users, streets) -> World:
@@ -87,9 +89,14 @@ def build_world(users, streets) -> World:
         statement = ledger.import_bank_statement(street.id, csv_text.encode("utf-8"), "bank.csv")
         active = db.session.scalars(db.select(RateScheduleVersion).order_by(RateScheduleVersion.id)).first()
         draft = tax.create_version(tax.version_text(active), based_on=active, note="corpus draft")
+        from counter.api import services as api
+
+        api_client = api.create_client("corpus platform")
+        api_key, _token = api.issue_key(api_client, ["proofs:verify"])
         db.session.commit()
         return World(lease=lease, receipt=receipt, day_close=day_close, document=document, remittance=remittance,
-                     statement=statement, draft=draft, assessment_id=receipt.assessment_record_id)
+                     statement=statement, draft=draft, assessment_id=receipt.assessment_record_id,
+                     api_client_id=api_client.id, api_key_id=api_key.id)
 
 
 def row_counts() -> dict[str, int]:

@@ -25,6 +25,7 @@ import io
 import re
 import time
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit
@@ -173,13 +174,16 @@ class CorpusRun:
             "statement_id": [w.statement.id], "remittance_id": [w.remittance.id], "vid": [w.draft.id],
             "rid": [w.assessment_id or 1], "user_id": [self.app.config["_corpus_user_id"]],
             "code": [w.document.verify_code], "fmt": ["csv", "xlsx"],
+            "client_id": [w.api_client_id or 1], "key_id": [w.api_key_id or 1],
         }
         combos = [{}]
         for arg in rule.arguments:
             values = known.get(arg)
             if values is None:
                 conv = rule._converters.get(arg)
-                values = [1] if conv is not None and conv.__class__.__name__.endswith("IntegerConverter") else ["x"]
+                from werkzeug.routing import IntegerConverter
+
+                values = [1] if isinstance(conv, IntegerConverter) else ["x"]
             combos = [{**c, arg: v} for c in combos for v in values]
         return combos
 
@@ -279,7 +283,11 @@ class CorpusRun:
             self.request(t, role, data, files, query)
 
     def request(self, t: FormTarget, role, data: dict, files=(), query=""):
-        file_parts = {name: (enc(data.pop(name)), CORPUS[hash(name) % len(CORPUS)][:200] or "f.csv")
+        # the file name: a corpus entry picked by the field name (crc32: the same in every run, unlike hash()),
+        # as the bytes a client would send (a lone surrogate cannot be put into a multipart header as text)
+        file_parts = {name: (enc(data.pop(name)),
+                             enc(CORPUS[zlib.crc32(name.encode()) % len(CORPUS)][:200]).decode("utf-8", "replace")
+                             or "f.csv")
                       for name in list(data) if name in files}
         pairs = list(data.items())
         if t.method == "POST":
