@@ -24,7 +24,7 @@ from counter.extensions import db
 
 from .apilib import ALL_SCOPES, bearer, build_world, new_key
 
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 25
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
 NEGATIVE_CHECKS = CHECKS + [negative_data_rejection]
