@@ -115,6 +115,19 @@ def ensure_database(url: str, leases: int, years: int) -> str:
                        "--batch", "10000", capture=True)
         print("   " + out.stdout.strip(), flush=True)
         print(f"   generated in {time.time() - t0:.0f} s (wall, with start-up)", flush=True)
+        # the generator's COPY skips the triggers (session_replication_role = replica), the journal's
+        # daily roll-ups (migration 0014) too: set them from the journal, as the owner
+        from sqlalchemy import create_engine
+
+        from counter.config import normalise_database_url
+        from counter.ledger.rollup import rebuild_rollup
+
+        t0 = time.time()
+        eng = create_engine(normalise_database_url(url))
+        with eng.begin() as conn:
+            rebuild_rollup(conn)
+        eng.dispose()
+        print(f"   journal roll-ups rebuilt in {time.time() - t0:.0f} s", flush=True)
     with psycopg.connect(_psql_url(url)) as conn:
         n = conn.execute("SELECT count(*) FROM lease").fetchone()[0]
         j = conn.execute("SELECT count(*) FROM journal_entry").fetchone()[0]
