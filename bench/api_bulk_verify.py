@@ -58,7 +58,7 @@ def main() -> None:
         db.session.commit()
         have = db.session.scalar(select(func.count()).select_from(PrintedDocument))
         if have < args.codes:
-            from counter.generate import generate
+            from counter_dev.generate import generate
 
             print(f"generating {args.leases} leases ...", flush=True)
             generate(args.leases, years=1, seed=7, progress=False)

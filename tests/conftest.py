@@ -310,3 +310,44 @@ def pg_only(backend):
     """Request it for a test that proves concurrency: it runs on PostgreSQL only."""
     if backend != "postgresql":
         pytest.skip("concurrency proof runs on PostgreSQL only")
+
+
+class QueryCounter:
+    """The statements the app's engine sends while active (``with count_queries() as q: ...; q.count``)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _on(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        self.statements.clear()
+        event.listen(self.engine, "before_cursor_execute", self._on)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._on)
+        return False
+
+    def report(self) -> str:
+        return "\n".join(" ".join(s.split())[:160] for s in self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """A factory of :class:`QueryCounter` on the app's engine: every round trip (SAVEPOINTs included)."""
+    from counter.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    return lambda: QueryCounter(engine)

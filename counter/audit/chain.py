@@ -85,21 +85,28 @@ def _chain_before_commit(session: Session) -> None:
         return
     from flask import current_app
 
-    from counter.core.serials import next_serial
+    from counter.core.serials import next_serial_and_prev
 
     key = current_app.config["LEDGER_HMAC_KEY"]
-    last = None
-    for entry in entries:
-        seq = next_serial(*CHAIN_SERIAL)
-        if last is None:
-            prev = GENESIS if seq == 1 else session.scalar(select(AuditChain.row_hash).where(AuditChain.seq == seq - 1))
-            if prev is None:
-                raise RuntimeError(f"audit chain: row seq {seq - 1} is missing")
-        else:
-            prev = last
+    # the chain's lock and a block of positions in one round trip, the head's hash in a second, the rows
+    # in a third (one multi-row INSERT)
+    top, prev = next_serial_and_prev(*CHAIN_SERIAL, len(entries),
+                                     lambda at: select(AuditChain.row_hash).where(AuditChain.seq == at)
+                                     .scalar_subquery())
+    seq = top - len(entries) + 1
+    if seq == 1:
+        prev = GENESIS
+    if prev is None:
+        raise RuntimeError(f"audit chain: row seq {seq - 1} is missing")
+    last = prev
+    rows = []
+    for i, entry in enumerate(entries):
         values = {name: getattr(entry, name) for name in ENTRY_FIELDS}
-        last = entry_hash(values, seq, prev, key)
-        session.add(AuditChain(seq=seq, entry_id=entry.id, prev_hash=prev, row_hash=last))
+        row_hash = entry_hash(values, seq + i, last, key)
+        rows.append(AuditChain(seq=seq + i, entry_id=entry.id, prev_hash=last, row_hash=row_hash))
+        last = row_hash
+    seq = top
+    session.add_all(rows)
     session.flush()
     if anchor is not None:
         if _anchor_writer is None:

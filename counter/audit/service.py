@@ -40,8 +40,9 @@ def _actor():
 
 
 def record(action: str, *, obj=None, street_id: int | None = None, summary: str | None = None,
-           before: dict | None = None, after: dict | None = None, actor=None) -> AuditEntry:
-    """Record one write action. ``obj`` gives object type/id and, when it has one, the street."""
+           before: dict | None = None, after: dict | None = None, actor=None, flush: bool = True) -> AuditEntry:
+    """Record one write action. ``obj`` gives object type/id and, when it has one, the street.
+    ``flush=False``: the entry is written with the next flush (several entries in one INSERT)."""
     user_id, username = (actor.id, actor.username) if actor is not None else _actor()
     if street_id is None and obj is not None:
         street_id = getattr(obj, "street_id", None)
@@ -58,7 +59,8 @@ def record(action: str, *, obj=None, street_id: int | None = None, summary: str 
         remote_addr=request.remote_addr if has_request_context() else None,
     )
     db.session.add(entry)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     from counter.audit.chain import note_pending
 
     note_pending(db.session(), entry)

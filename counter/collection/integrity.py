@@ -657,6 +657,9 @@ def verify_ledger(street_id: int | None = None) -> list[ChainProblem]:
     problems += verify_periods(street_id)
     problems += verify_day_closes(street_id)
     problems += verify_serials(street_id)
+    from counter.collection.rollup import verify_rollup
+
+    problems += verify_rollup(db.session, _scoped_streets(street_id))
     if street_id is None and current_scope() is None:
         problems += verify_audit()
     return problems

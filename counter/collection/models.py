@@ -240,3 +240,45 @@ class LedgerAnchor(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     key_id: Mapped[str] = mapped_column(String(16), nullable=False)
     mac: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class JournalRollup(StreetScoped, db.Model):
+    """日汇总: the journal summed per street, business day, tax item, payment method and kind (migration
+    0014). Written by a database trigger in the same transaction as each journal line (so it cannot fall
+    behind the journal); read by the monthly summary, the district overview and the statistics, whose cost
+    then depends on the days and streets, not on the journal's length. ``receipts``: the receipts whose
+    first line of that kind landed in the row (a receipt's lines share its day and method, so the sum over
+    rows of a day and method is the count of distinct receipts). Guarded: only the sums change, never the
+    key; never deleted. ``counter ledger verify`` recomputes it from the journal (``rollup``)."""
+
+    __tablename__ = "journal_rollup"
+    __table_args__ = (
+        UniqueConstraint("street_id", "business_date", "item", "item_name_zh", "method", "kind",
+                         name="ux_journal_rollup_key"),
+        Index("ix_journal_rollup_date", "business_date", "street_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_date: Mapped[date] = mapped_column(Date, nullable=False)
+    item: Mapped[str] = mapped_column(String(32), nullable=False)
+    item_name_zh: Mapped[str] = mapped_column(String(64), nullable=False)
+    method: Mapped[str] = mapped_column(String(16), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    lines: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    receipts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class JournalDayTotal(StreetScoped, db.Model):
+    """A street's business day in the journal (migration 0014): the lines' sum and count, written by the
+    same trigger as :class:`JournalRollup`; read by the district overview and the statistics. Guarded like
+    it; checked by ``counter ledger verify`` (``rollup``)."""
+
+    __tablename__ = "journal_day_total"
+    __table_args__ = (UniqueConstraint("street_id", "business_date", name="ux_journal_day_total_key"),
+                      Index("ix_journal_day_total_date", "business_date", "street_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_date: Mapped[date] = mapped_column(Date, nullable=False)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    lines: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -73,7 +73,7 @@ from counter.collection.models import (GENESIS_HASH, PAYMENT_METHODS, ClerkDay, 
 from counter.core.db import dialect_insert, is_postgresql
 from counter.core.i18n import printed
 from counter.core.scoping import unrestricted
-from counter.core.serials import next_serial
+from counter.core.serials import next_serial, next_serial_and_prev
 from counter.core.timeutil import business_today, to_local, utcnow
 from counter.extensions import db
 from counter.tax import services as tax_services
@@ -289,14 +289,36 @@ def _previous_hash(street_id: int, seq: int) -> str:
 def _append(street_id: int, **fields) -> JournalEntry:
     """Append one journal row to the street's chain (inside the caller's transaction), sealed with the
     current seal version (its tax period dates included)."""
-    seq = next_serial("journal", street_id, 0)
-    values = dict(fields, street_id=street_id, seq=seq, created_at=utcnow(),
-                  prev_hash=_previous_hash(street_id, seq), seal_version=SEAL_VERSION)
-    values.setdefault("reverses_id", None)
-    entry = JournalEntry(**values, row_hash=row_hash(values))
-    db.session.add(entry)
+    return _append_lines(street_id, [fields])[0]
+
+
+def _append_lines(street_id: int, lines: list[dict]) -> list[JournalEntry]:
+    """Append ``lines`` (in order) to the street's chain: the journal serial's lock and a block of
+    positions in one round trip, the head's hash in one, the rows in one multi-row INSERT."""
+    if not lines:
+        return []
+    with unrestricted():
+        top, prev = next_serial_and_prev(
+            "journal", street_id, 0, len(lines),
+            lambda at: select(JournalEntry.row_hash).where(JournalEntry.street_id == street_id,
+                                                           JournalEntry.seq == at).scalar_subquery())
+    seq = top - len(lines) + 1
+    if seq == 1:
+        prev = GENESIS_HASH
+    elif prev is None:  # a gap can only come from tampering: refuse to extend a broken chain
+        raise RuntimeError(f"journal of street {street_id}: row seq {seq - 1} is missing")
+    now = utcnow()
+    entries = []
+    for i, fields in enumerate(lines):
+        values = dict(fields, street_id=street_id, seq=seq + i, created_at=now, prev_hash=prev,
+                      seal_version=SEAL_VERSION)
+        values.setdefault("reverses_id", None)
+        entry = JournalEntry(**values, row_hash=row_hash(values))
+        entries.append(entry)
+        prev = entry.row_hash
+    db.session.add_all(entries)
     db.session.flush()
-    return entry
+    return entries
 
 
 # --- the clerk's day ---------------------------------------------------------------------------------
@@ -310,6 +332,14 @@ def _day_row(street_id: int, clerk_id: int, business_date: date) -> None:
 def _set_day(street_id: int, clerk_id: int, business_date: date, *, closed: bool, when_closed: bool) -> bool:
     """``UPDATE clerk_day SET closed = :closed WHERE <the day> AND closed = :when_closed``: True when the row
     was taken (and is now locked until the transaction ends), False when the day is not in that state."""
+    if not when_closed:  # one round trip: the row inserted in its new state, or taken when it is open
+        got = db.session.execute(
+            dialect_insert(ClerkDay).values(street_id=street_id, clerk_id=clerk_id, business_date=business_date,
+                                            closed=closed)
+            .on_conflict_do_update(index_elements=["street_id", "clerk_id", "business_date"],
+                                   set_={"closed": closed}, where=ClerkDay.closed.is_(False))
+            .returning(ClerkDay.id)).first()
+        return got is not None
     _day_row(street_id, clerk_id, business_date)
     got = db.session.execute(
         update(ClerkDay).where(ClerkDay.street_id == street_id, ClerkDay.clerk_id == clerk_id,
@@ -351,8 +381,8 @@ def _lock_lease(lease, *, share: bool) -> None:
     reload it: what is checked next is the committed state, and no change of the filing runs meanwhile."""
     from counter.leases.models import Lease
 
-    db.session.execute(select(Lease.id).where(Lease.id == lease.id).with_for_update(read=share))
-    db.session.refresh(lease)
+    db.session.execute(select(Lease).where(Lease.id == lease.id).with_for_update(read=share, of=Lease)
+                       .execution_options(populate_existing=True))  # locked and reloaded in one round trip
 
 
 def _claim_periods(receipt: Receipt, periods: list[fees.Period], again: set[date]) -> set[date]:
@@ -437,13 +467,11 @@ def collect(lease, first, last, method: str, reference: str | None, idempotency_
     if len(landed) != len(periods):  # paid meanwhile by another window (another tab, another clerk)
         savepoint.rollback()
         raise _already_paid(periods, {p.start for p in periods} - landed)
-    for item in assessment.items:
-        if item.amount_fen == 0:
-            continue
-        _append(lease.street_id, receipt_id=receipt.id, lease_id=lease.id, clerk_id=clerk.id,
-                business_date=business_date, item=item.item, item_name_zh=item.name_zh,
-                amount_fen=item.amount_fen, method=method, kind="collection",
-                period_start=receipt.period_start, period_end=receipt.period_end)
+    _append_lines(lease.street_id, [
+        dict(receipt_id=receipt.id, lease_id=lease.id, clerk_id=clerk.id, business_date=business_date,
+             item=item.item, item_name_zh=item.name_zh, amount_fen=item.amount_fen, method=method,
+             kind="collection", period_start=receipt.period_start, period_end=receipt.period_end)
+        for item in assessment.items if item.amount_fen != 0])
     savepoint.commit()
     span = [receipt.period_start.isoformat(), receipt.period_end.isoformat()]
     record("collection.collect", obj=receipt, actor=clerk if _current_user() is None else None,
@@ -495,11 +523,11 @@ def _reverse(receipt: Receipt, reason: str, kind: str, actor) -> list[JournalEnt
         originals = db.session.scalars(select(JournalEntry).where(
             JournalEntry.receipt_id == receipt.id, JournalEntry.kind == "collection")
             .order_by(JournalEntry.seq)).all()
-    lines = [_append(receipt.street_id, receipt_id=receipt.id, lease_id=receipt.lease_id, clerk_id=actor.id,
-                     business_date=today, item=o.item, item_name_zh=o.item_name_zh, amount_fen=-o.amount_fen,
-                     method=o.method, kind=kind, reverses_id=o.id, period_start=receipt.period_start,
-                     period_end=receipt.period_end)
-             for o in originals]
+    lines = _append_lines(receipt.street_id, [
+        dict(receipt_id=receipt.id, lease_id=receipt.lease_id, clerk_id=actor.id, business_date=today, item=o.item,
+             item_name_zh=o.item_name_zh, amount_fen=-o.amount_fen, method=o.method, kind=kind, reverses_id=o.id,
+             period_start=receipt.period_start, period_end=receipt.period_end)
+        for o in originals])
     record(f"collection.{kind}", obj=receipt, actor=actor if _current_user() is None else None,
            summary=f"{receipt.receipt_number}: {reason}", before={"status": "issued"},
            after={"status": status, "reason": reason, "reversal_ids": [e.id for e in lines]})

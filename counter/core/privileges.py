@@ -31,6 +31,8 @@ COLUMN_UPDATES: dict[str, tuple[str, ...]] = {
     "receipt_period": ("released_at", "released_by_id"),
     "serial_counter": ("last_value",),
     "clerk_day": ("closed",),
+    "journal_rollup": ("amount_fen", "lines", "receipts"),  # the journal's daily sums (0014), never deleted
+    "journal_day_total": ("amount_fen", "lines"),  # a street's day in the journal (0014), never deleted
     "day_close": ("status", "receipt_count", "totals", "counted_cash_fen", "expected_cash_fen", "variance_fen",
                   "variance_note", "closed_at", "signed_by_id", "signed_at", "reopened_by_id", "reopened_at",
                   "reopen_reason"),

@@ -31,7 +31,8 @@ from datetime import date
 from flask import current_app, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, inspect, or_, select, tuple_
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
 
 from counter.audit.service import record
@@ -191,6 +192,7 @@ def validate_input(data: LeaseInput, *, need_property: bool = True, find_propert
                 and not data.house_code.startswith(data.building_code)):
             err("house_code", _("The house code must start with the building code."))
         existing = (find_property or _existing_property)(data) if not {"house_code", "address", "room"} & set(errors) else None
+        data.__dict__["_looked_up_property"] = existing  # register_lease's _property_for starts from it
         if existing is not None and existing.street_id != data.street_id:
             err("house_code", _("This house code belongs to a property of another street."))
         if existing is None:
@@ -310,13 +312,31 @@ def _existing_property(data: LeaseInput) -> Property | None:
     return None
 
 
+_NOT_LOOKED_UP = object()
+
+
 def _property_for(data: LeaseInput) -> Property:
+    """The property of a registration (see :func:`_property_created`)."""
+    prop, created = _property_created(data)
+    if created:
+        _record_property(prop)
+    return prop
+
+
+def _record_property(prop: Property, *, flush: bool = True) -> None:
+    record("property.create", obj=prop, summary=prop.house_code or prop.full_address, flush=flush)
+
+
+def _property_created(data: LeaseInput) -> tuple[Property, bool]:
     """The property of a registration, created when new — once: a concurrent registration of the same
     house code or address + room finds the row the first one inserted (``ON CONFLICT DO NOTHING``).
-    Returns it locked (``FOR UPDATE``) until the transaction ends."""
+    Returns it locked until the transaction ends (``FOR UPDATE``; a row this transaction inserted is
+    locked by the insert: no other transaction sees it before the commit), and whether it was created."""
     from counter.core.db import dialect_insert
 
-    prop = _existing_property(data)
+    prop = data.__dict__.pop("_looked_up_property", _NOT_LOOKED_UP)
+    if prop is _NOT_LOOKED_UP or data.property_id is not None:
+        prop = _existing_property(data)
     if prop is None:
         values = dict(street_id=data.street_id, house_code=data.house_code, building_code=data.building_code,
                       address=data.address.strip(), room=(data.room or "").strip() or None,
@@ -328,19 +348,17 @@ def _property_for(data: LeaseInput) -> Property:
         else:
             stmt = stmt.on_conflict_do_nothing(index_elements=["street_id", "address_key"],
                                                index_where=Property.house_code.is_(None))
-        new_id = db.session.scalar(stmt.returning(Property.id))
-        if new_id is not None:
-            prop = db.session.get(Property, new_id)
-            record("property.create", obj=prop, summary=prop.house_code or prop.full_address)
-        else:  # another window created it a moment ago
-            prop = _existing_property(data)
-            if prop is None:
-                raise ValidationError(errors={"house_code": [_("This house code belongs to a property of another "
-                                                               "street.")]})
+        prop = db.session.scalars(stmt.returning(Property)).first()  # the new row, in one round trip
+        if prop is not None:  # its audit entry is recorded by the caller (with the lease's: one INSERT)
+            return prop, True
+        prop = _existing_property(data)  # another window created it a moment ago
+        if prop is None:
+            raise ValidationError(errors={"house_code": [_("This house code belongs to a property of another "
+                                                           "street.")]})
     if prop.street_id != data.street_id:
         raise ValidationError(errors={"house_code": [_("This house code belongs to a property of another street.")]})
     _lock_property(prop.id)
-    return prop
+    return prop, False
 
 
 def _lock_property(property_id: int) -> None:
@@ -376,15 +394,58 @@ def _party_for(street_id: int, p: PartyInput) -> Party:
     return party
 
 
+def _parties_for(street_id: int, inputs: list[PartyInput]) -> list[Party]:
+    """The parties of ``inputs`` (one per input, in order), created when new: one multi-row ``INSERT … ON
+    CONFLICT DO NOTHING RETURNING`` (the new people land), then one SELECT of those that did not (they
+    exist, or another window added them a moment ago); those get the latest contact details."""
+    from counter.core.db import dialect_insert
+
+    idents = list(dict.fromkeys((p.id_type, p.id_number) for p in inputs))
+    if not idents:
+        return []
+
+    def existing(keys) -> dict:
+        return {(x.id_type, x.id_number): x for x in db.session.scalars(
+            select(Party).where(Party.street_id == street_id, tuple_(Party.id_type, Party.id_number).in_(keys)))}
+
+    first = {}
+    for p in inputs:
+        first.setdefault((p.id_type, p.id_number), p)
+    found = {}
+    rows = [dict(street_id=street_id, kind=p.kind, name=p.name, id_type=p.id_type, id_number=p.id_number,
+                 phone=(p.phone or "").strip() or None, address=(p.address or "").strip() or None, created_at=utcnow())
+            for p in first.values()]
+    if rows:  # new people land in one round trip; those who exist do not land and are read
+        stmt = (dialect_insert(Party).values(rows)
+                .on_conflict_do_nothing(index_elements=["street_id", "id_type", "id_number"]).returning(Party))
+        for x in db.session.scalars(stmt):
+            found[(x.id_type, x.id_number)] = x
+    rest = [ident for ident in idents if ident not in found]
+    known = existing(rest) if rest else {}
+    found.update(known)
+    if any(ident not in found for ident in idents):
+        raise RuntimeError("a party could neither be inserted nor found")
+    for ident, party in known.items():  # the latest contact details win; the lease events keep each filing's
+        p = first[ident]
+        party.name = p.name
+        if p.phone:
+            party.phone = p.phone.strip()
+        if p.address:
+            party.address = p.address.strip()
+    return [found[(p.id_type, p.id_number)] for p in inputs]
+
+
 def _attach_parties(lease: Lease, parties: list[PartyInput]) -> None:
-    lease.parties.clear()
-    db.session.flush()
-    for position, p in enumerate(parties):
+    if inspect(lease).persistent:  # a new lease has no links to clear (and loading them would cost a query)
+        lease.parties.clear()
+        db.session.flush()
+    else:
+        set_committed_value(lease, "parties", [])
+    for position, (p, party) in enumerate(zip(parties, _parties_for(lease.street_id, parties))):
         role = "sublessor" if lease.is_sublease and p.role == "landlord" else p.role
         if not lease.is_sublease and role == "sublessor":
             role = "landlord"
-        lease.parties.append(LeaseParty(street_id=lease.street_id, party=_party_for(lease.street_id, p),
-                                        role=role, position=position))
+        lease.parties.append(LeaseParty(street_id=lease.street_id, party=party, role=role, position=position))
     landlords = [p for p in parties if p.role in ("landlord", "sublessor")]
     lease.landlord_kind = "organization" if landlords and landlords[0].kind == "organization" else "individual"
 
@@ -470,9 +531,11 @@ def register_lease(data: LeaseInput, *, confirm_overlap: bool = False, _previous
     errors = validate_input(data)
     if errors:
         raise ValidationError(errors=errors)
-    prop = _property_for(data)  # locked: overlapping registrations of this property run one after the other
-    overlaps = overlapping_leases(prop.id, data.start_date, data.end_date,
-                                  exclude=(_previous.id,) if _previous is not None else ())
+    # locked: overlapping registrations of this property run one after the other; a property created just
+    # now has no lease yet
+    prop, created = _property_created(data)
+    overlaps = [] if created else overlapping_leases(prop.id, data.start_date, data.end_date,
+                                                     exclude=(_previous.id,) if _previous is not None else ())
     overlap_note = None
     if overlaps:
         if not confirm_overlap:
@@ -497,6 +560,8 @@ def register_lease(data: LeaseInput, *, confirm_overlap: bool = False, _previous
     db.session.flush()
     after = snapshot(lease)
     _event(lease, "renewal" if _previous is not None else "register", _reason or overlap_note, None, after)
+    if created:
+        _record_property(prop, flush=False)
     _audit("lease.renew" if _previous is not None else "lease.register", lease, None, after, overlap_note)
     db.session.flush()
     return lease

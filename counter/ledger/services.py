@@ -37,11 +37,11 @@ from decimal import Decimal
 from flask import current_app, has_app_context, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import distinct, extract, func, or_, select, true
+from sqlalchemy import extract, func, or_, select, true
 
 from counter.audit.service import record
 from counter.collection.labels import KIND_LABELS, METHOD_LABELS, method_label  # noqa: F401 (ledger screens)
-from counter.collection.models import JournalEntry, Receipt
+from counter.collection.models import JournalDayTotal, JournalEntry, JournalRollup, Receipt
 from counter.core.db import dialect_insert
 from counter.core.locks import advisory_lock
 from counter.core.scoping import can_see_street, current_scope
@@ -207,28 +207,39 @@ class Summary:
 
 def daily_summary(street_id: int | None, date_from: date, date_to: date) -> Summary:
     """Receipts count and sums by tax item, by payment method and by day over a date range.
-    ``street_id`` None: every street in the user's scope."""
-    f = LedgerFilters(date_from=date_from, date_to=date_to, street_id=street_id)
-    conds = _journal_conditions(f)
-    total = db.session.scalar(select(func.coalesce(func.sum(JournalEntry.amount_fen), 0)).where(*conds))
-    receipts = db.session.scalar(select(func.count(distinct(JournalEntry.receipt_id)))
-                                 .where(*conds, JournalEntry.kind == "collection"))
-    reversed_ = db.session.scalar(select(func.count(distinct(JournalEntry.receipt_id)))
-                                  .where(*conds, JournalEntry.kind != "collection"))
+    ``street_id`` None: every street in the user's scope. Read from the journal's daily roll-up
+    (:mod:`counter.collection.rollup`, one query over days x items x methods, not over the journal's lines)."""
+    r = JournalRollup
+    conds = [_in_scope(r.street_id), r.business_date >= date_from, r.business_date <= date_to]
+    if street_id is not None:
+        conds.append(r.street_id == street_id)
+    total = receipts = reversed_ = 0
     days: dict[date, DayRow] = {}
-    for day, method, amount in db.session.execute(
-            select(JournalEntry.business_date, JournalEntry.method, func.sum(JournalEntry.amount_fen))
-            .where(*conds).group_by(JournalEntry.business_date, JournalEntry.method)):
+    items: dict[str, list] = {}
+    methods: dict[str, int] = {}
+    for day, item, name, method, kind, amount, n in db.session.execute(
+            select(r.business_date, r.item, r.item_name_zh, r.method, r.kind, func.sum(r.amount_fen),
+                   func.sum(r.receipts))
+            .where(*conds).group_by(r.business_date, r.item, r.item_name_zh, r.method, r.kind)):
+        amount, n = int(amount or 0), int(n or 0)
+        total += amount
         row = days.setdefault(day, DayRow(day, 0, 0, {}))
-        row.by_method[method] = int(amount or 0)
-        row.total_fen += int(amount or 0)
-    for day, n in db.session.execute(
-            select(JournalEntry.business_date, func.count(distinct(JournalEntry.receipt_id)))
-            .where(*conds, JournalEntry.kind == "collection").group_by(JournalEntry.business_date)):
-        days.setdefault(day, DayRow(day, 0, 0, {})).receipts = int(n)
-    return Summary(street_id=street_id, date_from=date_from, date_to=date_to, receipts=int(receipts or 0),
-                   reversed_receipts=int(reversed_ or 0), total_fen=int(total or 0), by_item=_item_totals(conds),
-                   by_method=_method_totals(conds), days=[days[d] for d in sorted(days)])
+        row.by_method[method] = row.by_method.get(method, 0) + amount
+        row.total_fen += amount
+        if kind == "collection":
+            receipts += n
+            row.receipts += n
+        else:
+            reversed_ += n
+        got = items.setdefault(item, [name, 0])
+        got[0] = min(got[0], name)
+        got[1] += amount
+        methods[method] = methods.get(method, 0) + amount
+    return Summary(street_id=street_id, date_from=date_from, date_to=date_to, receipts=receipts,
+                   reversed_receipts=reversed_, total_fen=total,
+                   by_item=[ItemTotal(i, items[i][0], items[i][1]) for i in sorted(items)],
+                   by_method={m: methods[m] for m in PAYMENT_METHODS if m in methods},
+                   days=[days[d] for d in sorted(days)])
 
 
 def monthly_summary(street_id: int | None, year: int, month: int) -> Summary:
@@ -260,12 +271,12 @@ class Overview:
 
 def district_overview(year: int) -> Overview:
     """Net collections per street per month of ``year`` (every street in scope, zero rows included)."""
-    month = extract("month", JournalEntry.business_date)
-    rows = db.session.execute(
-        select(JournalEntry.street_id, month, func.sum(JournalEntry.amount_fen))
-        .where(_in_scope(JournalEntry.street_id), JournalEntry.business_date >= date(year, 1, 1),
-               JournalEntry.business_date <= date(year, 12, 31))
-        .group_by(JournalEntry.street_id, month))
+    t = JournalDayTotal
+    month = extract("month", t.business_date)
+    rows = db.session.execute(  # the streets' day totals: at most streets x 366 rows, whatever the journal's size
+        select(t.street_id, month, func.sum(t.amount_fen))
+        .where(_in_scope(t.street_id), t.business_date >= date(year, 1, 1), t.business_date <= date(year, 12, 31))
+        .group_by(t.street_id, month))
     cells = {(int(s), int(m)): int(v or 0) for s, m, v in rows}
     return Overview(year=year, streets=visible_streets(), cells=cells)
 
@@ -637,9 +648,9 @@ def annual_statistics(year: int, on: date | None = None) -> Statistics:
         if sid in rows:
             rows[sid].filings, rows[sid].filing_area_centi = int(n), int(area)
     for sid, tax in db.session.execute(
-            select(JournalEntry.street_id, func.sum(JournalEntry.amount_fen))
-            .where(_in_scope(JournalEntry.street_id), JournalEntry.business_date >= first,
-                   JournalEntry.business_date <= last).group_by(JournalEntry.street_id)):
+            select(JournalDayTotal.street_id, func.sum(JournalDayTotal.amount_fen))
+            .where(_in_scope(JournalDayTotal.street_id), JournalDayTotal.business_date >= first,
+                   JournalDayTotal.business_date <= last).group_by(JournalDayTotal.street_id)):
         if sid in rows:
             rows[sid].tax_fen = int(tax or 0)
     for sid, n, area in db.session.execute(

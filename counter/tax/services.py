@@ -29,10 +29,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from importlib import resources
 
-from flask import current_app, has_app_context, has_request_context
+from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 
 import fees
 from counter.audit.service import record as audit
@@ -111,16 +111,72 @@ def versions_active_on(on: date) -> list[RateScheduleVersion]:
     return out
 
 
+# Parsed schedules, per process: a version that is not a draft is frozen (trigger of migration 0003), so
+# its parse is keyed by (database, row id, schedule id, version, activation time) — a rolled-back activation
+# that is edited and activated again gets a new key. Which versions apply is read from the database on every call (one light query,
+# without the schedules' JSON): an activation through any process or server is seen by the next request.
+_PARSED: dict[tuple, fees.RateSchedule] = {}
+_SETS: dict[tuple, fees.ScheduleSet] = {}
+_CACHE_MAX = 256
+
+
+def _version_stamps(on: date | None) -> list[tuple]:
+    """(id, schedule_id, version, activated_at) of the versions in force now (``on`` None) or at the end
+    of business day ``on``, in the order of :func:`active_versions` / :func:`versions_active_on`."""
+    v = RateScheduleVersion
+    cols = (v.id, v.schedule_id, v.version, v.activated_at, v.retired_at)
+    if on is None:
+        rows = db.session.execute(select(*cols).where(v.status == "active").order_by(v.schedule_id)).all()
+        return [(r.id, r.schedule_id, r.version, r.activated_at) for r in rows]
+    cutoff = _end_of_business_day_utc(on)
+    rows = db.session.execute(select(*cols).where(v.status.in_(("active", "retired")))
+                              .order_by(v.schedule_id, v.version)).all()
+    return [(r.id, r.schedule_id, r.version, r.activated_at) for r in rows
+            if not (r.activated_at is not None and r.activated_at >= cutoff)
+            and not (r.retired_at is not None and r.retired_at < cutoff)]
+
+
+def _key(stamp: tuple) -> tuple:
+    return (db.engine.url.render_as_string(hide_password=True), *stamp)
+
+
+def _parsed(stamps: list[tuple]) -> list[fees.RateSchedule]:
+    keys = [_key(s) for s in stamps]
+    missing = [s[0] for s, k in zip(stamps, keys) if k not in _PARSED]
+    if missing:
+        if len(_PARSED) + len(missing) > _CACHE_MAX:
+            _PARSED.clear()
+            _SETS.clear()
+        for row in db.session.scalars(select(RateScheduleVersion).where(RateScheduleVersion.id.in_(missing))):
+            _PARSED[_key((row.id, row.schedule_id, row.version, row.activated_at))] = version_schedule(row)
+    return [_PARSED[k] for k in keys]
+
+
 def schedule_set(on: date | None = None) -> fees.ScheduleSet:
     """The active rate schedule versions as a :class:`fees.ScheduleSet` (``on``: as they were at the end
-    of that business day; default: now)."""
-    versions = active_versions() if on is None else versions_active_on(on)
-    return fees.ScheduleSet(version_schedule(v) for v in versions)
+    of that business day; default: now). One light query per call; each frozen version is parsed once per
+    process."""
+    stamps = _version_stamps(on)
+    key = tuple(_key(s) for s in stamps)
+    got = _SETS.get(key)
+    if got is None:
+        got = fees.ScheduleSet(_parsed(stamps))
+        if len(_SETS) >= _CACHE_MAX:
+            _SETS.clear()
+        _SETS[key] = got
+    if has_request_context():
+        g.counter_schedule_rows = {(s[1], s[2]): s[0] for s in stamps}
+    return got
 
 
-def guidance_rents() -> fees.GuidanceRents:
-    rows = db.session.scalars(select(GuidanceRent).order_by(GuidanceRent.street_code, GuidanceRent.use,
-                                                            GuidanceRent.effective_from))
+def guidance_rents(street_code: str | None = None, use: str | None = None) -> fees.GuidanceRents:
+    """The guidance rents (of one street and use when given: what one assessment can look up)."""
+    stmt = select(GuidanceRent)
+    if street_code is not None:
+        stmt = stmt.where(GuidanceRent.street_code == street_code)
+    if use is not None:
+        stmt = stmt.where(GuidanceRent.use == use)
+    rows = db.session.scalars(stmt.order_by(GuidanceRent.street_code, GuidanceRent.use, GuidanceRent.effective_from))
     return fees.GuidanceRents(
         fees.GuidanceRent(street_code=g.street_code, use=g.use, yuan_per_m2_month=fees.fen_to_yuan(g.fen_per_m2_month),
                           effective_from=g.effective_from, effective_to=g.effective_to, sample=g.is_sample,
@@ -147,7 +203,9 @@ def assess_facts(facts: fees.LeaseFacts, first: fees.YearMonth | None = None, la
     """Assess ``facts`` under the active schedules and the guidance rents: over ``periods`` (rent periods,
     :func:`fees.rent_periods`), or over the calendar months ``first..last`` (the schedule preview)."""
     kw = dict(assessed_on=assessed_on or business_today(),
-              schedules=schedules if schedules is not None else schedule_set(), guidance=guidance_rents(),
+              schedules=schedules if schedules is not None else schedule_set(),
+              # the engine looks up the lease's street and use only (none without a street)
+              guidance=guidance_rents(facts.street_code, facts.use) if facts.street_code else fees.GuidanceRents(),
               repair_cost_fen=repair_cost_fen)
     if periods is not None:
         return fees.assess_periods(facts, periods, **kw)
@@ -205,12 +263,18 @@ def record_assessment(lease, assessment: fees.Assessment, *, street_id: int | No
     """Store the snapshot of ``assessment`` (flush only). Every schedule version it used must be a
     stored, non-draft version (so that it is frozen for ever)."""
     refs = []
-    for sid, ver in assessment.schedules_used:
-        row = db.session.scalar(select(RateScheduleVersion).where(RateScheduleVersion.schedule_id == sid,
-                                                                  RateScheduleVersion.version == ver))
-        if row is None or row.status == "draft":
+    known = getattr(g, "counter_schedule_rows", {}) if has_request_context() else {}
+    used = list(assessment.schedules_used)
+    if any(k not in known for k in used):  # not read by this request's schedule_set(): look them up
+        v = RateScheduleVersion
+        known = {(r.schedule_id, r.version): r.id for r in db.session.execute(
+            select(v.id, v.schedule_id, v.version).where(
+                v.status != "draft", tuple_(v.schedule_id, v.version).in_(used))).all()} if used else {}
+    for sid, ver in used:
+        row_id = known.get((sid, ver))
+        if row_id is None:
             raise TaxError(f"assessment used {sid} v{ver}, which is not an activated schedule version")
-        refs.append({"id": sid, "version": ver, "version_row_id": row.id})
+        refs.append({"id": sid, "version": ver, "version_row_id": row_id})
     if lease is not None:
         street_id = lease.street_id
     if street_id is None:

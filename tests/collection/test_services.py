@@ -54,16 +54,13 @@ def test_idempotency_same_key_returns_same_receipt(lease_a, users):
 
 
 def test_atomicity_error_after_receipt_flush_rolls_back_everything(lease_a, users, monkeypatch):
-    calls = {"n": 0}
-    real_append = svc._append
+    real_append = svc._append_lines
 
     def failing_append(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:  # the receipt and one journal line are flushed by now
-            raise RuntimeError("power cut")
-        return real_append(*args, **kwargs)
+        real_append(*args, **kwargs)  # the receipt and its journal lines are flushed by now
+        raise RuntimeError("power cut")
 
-    monkeypatch.setattr(svc, "_append", failing_append)
+    monkeypatch.setattr(svc, "_append_lines", failing_append)
     with pytest.raises(RuntimeError):
         _collect(lease_a, users, "atomic")
     db.session.rollback()
@@ -71,7 +68,7 @@ def test_atomicity_error_after_receipt_flush_rolls_back_everything(lease_a, user
     assert _count(JournalEntry) == 0
     assert not db.session.scalar(select(func.coalesce(func.max(SerialCounter.last_value), 0))
                                  .where(SerialCounter.kind.in_(("receipt", "journal"))))
-    monkeypatch.setattr(svc, "_append", real_append)
+    monkeypatch.setattr(svc, "_append_lines", real_append)
     r = _collect(lease_a, users, "atomic")
     db.session.commit()
     assert r.seq == 1  # no number was consumed by the failed attempt
