@@ -906,3 +906,15 @@ __all__ = ["OriginalExists", "original_of", "lease_print_state", "lease_glyph_pr
            "find_by_verify_code", "log_verification", "verification_counts", "public_facts", "register_query",
            "reprints_of", "reprint_counts", "find_by_number", "lease_id_for_document_number", "token_for",
            "check_token", "verify_url", "check_lease_printable", "InvalidToken"]
+
+
+def lease_documents(lease: Lease) -> list[dict]:
+    """The lease page's printed documents: every certificate and slip of the lease, originals and reprints,
+    newest first, each with its derived status (valid / void / superseded) and reason."""
+    docs = db.session.scalars(select(PrintedDocument).where(PrintedDocument.lease_id == lease.id)
+                              .order_by(PrintedDocument.id.desc())).all()
+    out = []
+    for doc in docs:
+        status, reason = document_status(doc)
+        out.append({"doc": doc, "status": status, "reason": reason})
+    return out
