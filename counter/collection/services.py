@@ -72,6 +72,7 @@ from counter.collection.integrity import (SEAL_VERSION, ChainProblem, record_anc
 from counter.collection.models import (GENESIS_HASH, PAYMENT_METHODS, ClerkDay, DayClose, JournalEntry, LedgerAnchor,
                                        Receipt, ReceiptPeriod)
 from counter.core.db import dialect_insert, is_postgresql
+from counter.core.i18n import fmt_date
 from counter.core.scoping import unrestricted
 from counter.core.serials import next_serial
 from counter.core.timeutil import business_today, to_local, utcnow
@@ -161,10 +162,12 @@ def lease_months(lease) -> tuple[fees.YearMonth, fees.YearMonth]:
     return periods[0].month, periods[-1].month
 
 
-def period_label(period, lang: str = "zh") -> str:
-    """``2024-03-15 至 2024-04-14`` (the label of the collect form and of the messages)."""
-    sep = " 至 " if lang != "en" else " – "
-    return f"{period.start.isoformat()}{sep}{period.end.isoformat()}"
+def period_label(period, lang: str | None = None) -> str:
+    """``2024年3月15日 至 2024年4月14日`` (the label of the collect form and of the messages): the UI's one
+    way of showing a period (:func:`counter.core.i18n.fmt_span`, in the UI language; ``lang`` is ignored)."""
+    from counter.core.i18n import fmt_span
+
+    return fmt_span(period.start, period.end)
 
 
 def _period_index(periods: list[fees.Period], value, field: str) -> int:
@@ -189,15 +192,15 @@ def _period_index(periods: list[fees.Period], value, field: str) -> int:
     if not periods:
         raise CollectionError(_("The lease has no rent period to tax."), field)
     if month < periods[0].month:
-        raise CollectionError(_("The lease starts on %(date)s.", date=periods[0].start.isoformat()), field)
+        raise CollectionError(_("The lease starts on %(date)s.", date=fmt_date(periods[0].start)), field)
     if month > periods[-1].month:
         raise CollectionError(_("The lease's last rent period starts on %(date)s.",
-                                date=periods[-1].start.isoformat()), field)
+                                date=fmt_date(periods[-1].start)), field)
     # one period starts in each month: the month names it
     index = (month.year - periods[0].month.year) * 12 + month.month - periods[0].month.month
     if day is not None and periods[index].start != day:
         raise CollectionError(_("%(date)s is not the start of a rent period of this lease (the nearest is "
-                                "%(period)s).", date=day.isoformat(), period=period_label(periods[index])), field)
+                                "%(period)s).", date=fmt_date(day), period=period_label(periods[index])), field)
     return index
 
 
@@ -348,7 +351,7 @@ def _enter_day(street_id: int, clerk_id: int, business_date: date) -> None:
     """Take the clerk's day for a posting, or refuse it because the day is closed."""
     if not _set_day(street_id, clerk_id, business_date, closed=False, when_closed=False):
         raise CollectionError(_("The business day %(day)s is closed: nothing can be posted to it. "
-                                "A supervisor can reopen it.", day=business_date.isoformat()))
+                                "A supervisor can reopen it.", day=fmt_date(business_date)))
 
 
 # --- collect -----------------------------------------------------------------------------------------
