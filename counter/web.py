@@ -116,7 +116,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["role_label"] = lambda role: ROLE_LABELS.get(role, role)
     app.jinja_env.globals.update(locale_code=i18n.locale_code, LOCALES=i18n.LOCALES, nav_items=nav_items,
-                                 business_today=business_today,
+                                 business_today=business_today, date_span=i18n.fmt_span, html_lang=i18n.html_lang,
                                  has_endpoint=lambda name: name in app.view_functions)
     app.jinja_env.add_extension("jinja2.ext.do")
 

@@ -33,6 +33,7 @@ def init_app(app):
     register_nav(app, "collection.day_close", _l("Day close"), "dayclose.close", order=30)
     app.cli.add_command(ledger_cli)
     app.jinja_env.globals.setdefault("method_label", method_label)
+    app.jinja_env.globals.update(lease_tax_story=svc.lease_tax_story, collected_after=svc.collected_after)
     from counter.collection.demo import seed_demo_collections
     from counter.demo import register_seeder
 

@@ -57,6 +57,7 @@ Decisions:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import fees
@@ -71,7 +72,7 @@ from counter.collection.labels import METHOD_LABELS, RECEIPT_STATUS_LABELS
 from counter.collection.models import (GENESIS_HASH, PAYMENT_METHODS, ClerkDay, DayClose, JournalEntry, LedgerAnchor,
                                        Receipt, ReceiptPeriod)
 from counter.core.db import dialect_insert, is_postgresql
-from counter.core.i18n import printed
+from counter.core.i18n import fmt_date, printed
 from counter.core.scoping import unrestricted
 from counter.core.serials import next_serial, next_serial_and_prev
 from counter.core.timeutil import business_today, to_local, utcnow
@@ -138,10 +139,12 @@ def lease_months(lease) -> tuple[fees.YearMonth, fees.YearMonth]:
     return periods[0].month, periods[-1].month
 
 
-def period_label(period, lang: str = "zh") -> str:
-    """``2024-03-15 至 2024-04-14`` (the label of the collect form and of the messages)."""
-    sep = " 至 " if lang != "en" else " – "
-    return f"{period.start.isoformat()}{sep}{period.end.isoformat()}"
+def period_label(period, lang: str | None = None) -> str:
+    """``2024年3月15日 至 2024年4月14日`` (the label of the collect form and of the messages): the UI's one
+    way of showing a period (:func:`counter.core.i18n.fmt_span`, in the UI language; ``lang`` is ignored)."""
+    from counter.core.i18n import fmt_span
+
+    return fmt_span(period.start, period.end)
 
 
 def _period_index(periods: list[fees.Period], value, field: str) -> int:
@@ -166,15 +169,15 @@ def _period_index(periods: list[fees.Period], value, field: str) -> int:
     if not periods:
         raise CollectionError(_("The lease has no rent period to tax."), field)
     if month < periods[0].month:
-        raise CollectionError(_("The lease starts on %(date)s.", date=periods[0].start.isoformat()), field)
+        raise CollectionError(_("The lease starts on %(date)s.", date=fmt_date(periods[0].start)), field)
     if month > periods[-1].month:
         raise CollectionError(_("The lease's last rent period starts on %(date)s.",
-                                date=periods[-1].start.isoformat()), field)
+                                date=fmt_date(periods[-1].start)), field)
     # one period starts in each month: the month names it
     index = (month.year - periods[0].month.year) * 12 + month.month - periods[0].month.month
     if day is not None and periods[index].start != day:
         raise CollectionError(_("%(date)s is not the start of a rent period of this lease (the nearest is "
-                                "%(period)s).", date=day.isoformat(), period=period_label(periods[index])), field)
+                                "%(period)s).", date=fmt_date(day), period=period_label(periods[index])), field)
     return index
 
 
@@ -352,7 +355,7 @@ def _enter_day(street_id: int, clerk_id: int, business_date: date) -> None:
     """Take the clerk's day for a posting, or refuse it because the day is closed."""
     if not _set_day(street_id, clerk_id, business_date, closed=False, when_closed=False):
         raise CollectionError(_("The business day %(day)s is closed: nothing can be posted to it. "
-                                "A supervisor can reopen it.", day=business_date.isoformat()))
+                                "A supervisor can reopen it.", day=fmt_date(business_date)))
 
 
 # --- collect -----------------------------------------------------------------------------------------
@@ -812,3 +815,92 @@ __all__ = ["CollectionError", "ChainProblem", "quote", "tax_periods", "lease_per
            "sample_refusal", "void_receipt", "refund_receipt", "receipt_balance", "day_figures", "close_day",
            "explain_variance", "sign_day_close", "reopen_day", "chain_head", "verify_chain", "verify_ledger",
            "journal_summary", "receipt_print_data", "day_close_print_data", "lease_months", "row_hash", "entry_hash"]
+
+
+# --- the lease page's tax story (issue 15) -------------------------------------------------------------
+
+@dataclass
+class HeldPeriod:
+    start: date
+    end: date
+    amount_fen: int | None  # the tax of this period on the receipt (None: a record without per-period lines)
+
+
+@dataclass
+class ReceiptStory:
+    receipt: Receipt
+    periods: list[HeldPeriod]  # the periods the receipt holds (all of them, or those after a cut-off day)
+
+    @property
+    def amount_fen(self) -> int:
+        """The tax of :attr:`periods` (the whole receipt when its record has no per-period amounts)."""
+        if any(p.amount_fen is None for p in self.periods):
+            return int(self.receipt.total_fen)
+        return sum(int(p.amount_fen) for p in self.periods)
+
+
+def _period_amounts(receipt: Receipt) -> dict[date, int]:
+    """Period start -> the receipt's tax for it, from the stored assessment (empty when there is none)."""
+    if not receipt.assessment_record_id:
+        return {}
+    from counter.tax.models import AssessmentRecord
+
+    with unrestricted():
+        rec = db.session.get(AssessmentRecord, receipt.assessment_record_id)
+    if rec is None:
+        return {}
+    out: dict[date, int] = {}
+    for line in fees.Assessment.from_dict(rec.result).lines:
+        out[line.period.start] = out.get(line.period.start, 0) + int(line.amount_fen)
+    return out
+
+
+def receipt_stories(lease) -> list[ReceiptStory]:
+    """Every receipt of the lease (newest first) with the periods it covers (released ones included, so a
+    void receipt still shows what it covered) and each period's tax."""
+    receipts = list(db.session.scalars(select(Receipt).where(Receipt.lease_id == lease.id)
+                                       .order_by(Receipt.id.desc())))
+    if not receipts:
+        return []
+    rows = db.session.scalars(select(ReceiptPeriod).where(ReceiptPeriod.receipt_id.in_([r.id for r in receipts]))
+                              .order_by(ReceiptPeriod.period_start)).all()
+    by_receipt: dict[int, list[ReceiptPeriod]] = {}
+    for row in rows:
+        by_receipt.setdefault(row.receipt_id, []).append(row)
+    out = []
+    for r in receipts:
+        amounts = _period_amounts(r)
+        periods = [HeldPeriod(p.period_start, p.period_end, amounts.get(p.period_start) if amounts else None)
+                   for p in by_receipt.get(r.id, [])]
+        if not periods:  # receipts from before receipt_period rows: their span
+            periods = [HeldPeriod(r.period_start, r.period_end, None)]
+        out.append(ReceiptStory(r, periods))
+    return out
+
+
+def collected_after(lease, day: date | None) -> list[ReceiptStory]:
+    """The issued receipts of the lease holding tax periods that end after ``day`` (None: every period —
+    a cancelled filing), each with those periods only: what a termination or a cancellation leaves to
+    refund."""
+    out = []
+    for story in receipt_stories(lease):
+        if story.receipt.status != "issued":
+            continue
+        later = [p for p in story.periods if day is None or p.end > day]
+        if later:
+            out.append(ReceiptStory(story.receipt, later))
+    return out
+
+
+def lease_tax_story(lease) -> dict:
+    """What the lease page shows of the lease's tax: receipts with their periods, the unpaid periods (those
+    already started apart), the tax collected (issued receipts) and, for a terminated or cancelled lease,
+    the receipts holding periods after its end."""
+    stories = receipt_stories(lease)
+    unpaid = unpaid_periods(lease) if lease.status != "cancelled" else []
+    today = business_today()
+    refund_day = None if lease.status == "cancelled" else (lease.ended_on if lease.status == "terminated" else False)
+    after = collected_after(lease, refund_day) if refund_day is not False else []
+    return {"receipts": stories, "unpaid": unpaid, "unpaid_due": [p for p in unpaid if p.start <= today],
+            "collected_fen": sum(int(s.receipt.total_fen) for s in stories if s.receipt.status == "issued"),
+            "after_end": after, "after_end_fen": sum(s.amount_fen for s in after)}

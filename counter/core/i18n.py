@@ -39,6 +39,11 @@ def printed(label) -> str:
         return str(label)
 
 
+def html_lang() -> str:
+    """The UI language as an HTML ``lang`` (on ``<html>`` and on every date input)."""
+    return "zh-CN" if locale_code().startswith("zh") else "en"
+
+
 def _babel_locale() -> str:
     return "zh_Hans_CN" if locale_code().startswith("zh") else "en_US"
 
@@ -62,6 +67,15 @@ def fmt_date(value: date | None, fmt: str = "medium") -> str:
     if isinstance(value, datetime):
         return babel_format_datetime(value, "short")
     return babel_format_date(value, fmt)
+
+
+def fmt_span(start: date | None, end: date | None) -> str:
+    """A run of days, ``2024年3月15日 至 2024年4月14日`` / ``Mar 15, 2024 – Apr 14, 2024``: the one way the UI
+    shows a period (both ends through :func:`fmt_date`)."""
+    if start is None and end is None:
+        return ""
+    sep = " 至 " if locale_code().startswith("zh") else " – "
+    return f"{fmt_date(start)}{sep}{fmt_date(end)}"
 
 
 def fmt_datetime(value: datetime | None) -> str:

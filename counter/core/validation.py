@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, IntegerField
-from wtforms.widgets import TextInput
+from wtforms.widgets import DateInput, TextInput
 
 from counter.core.bounds import (AREA_MAX_M2, AREA_PLACES, DATE_MIN, FUTURE_YEARS_MAX, MONEY_PLACES,
                                  MONTHLY_RENT_MAX, PAGE_MAX, TERM_YEARS_MAX)
@@ -398,8 +398,22 @@ class AreaField(_DecimalField):
         return parse_area(text, positive=self.positive)
 
 
+class LocaleDateInput(DateInput):
+    """``<input type="date" lang="zh-CN|en">``: the UI language on the input. Chromium (Debian's 1xx,
+    headless or not) ignores ``lang`` on date inputs and lays the segments out in the browser's own locale
+    (mm/dd/yyyy under en-US); the attribute serves browsers that honour it and assistive technology."""
+
+    def __call__(self, field, **kwargs):
+        from counter.core.i18n import html_lang
+
+        kwargs.setdefault("lang", html_lang())
+        return super().__call__(field, **kwargs)
+
+
 class BoundedDateField(_Parses, DateField):
     """An ISO date inside DATE_MIN .. business date + FUTURE_YEARS_MAX (+ ``extra_years``) years."""
+
+    widget = LocaleDateInput()
 
     def __init__(self, label=None, validators=None, *, extra_years: int = 0, **kwargs):
         super().__init__(label, validators, **kwargs)

@@ -31,7 +31,7 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 def init_app(app):
     register_nav(app, "documents.register", _l("Printed documents"), "document.print", order=50)
     app.jinja_env.globals.update(doc_labels=labels, lease_print_state=services.lease_print_state,
-                                 original_of=services.original_of)
+                                 original_of=services.original_of, lease_documents=services.lease_documents)
     app.cli.add_command(verify_token_command)
     app.cli.add_command(init_signing_command)
     app.cli.add_command(verify_pdf_command)

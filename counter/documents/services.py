@@ -44,6 +44,7 @@ from sqlalchemy.exc import IntegrityError
 from counter.audit.service import record
 from counter.config import public_base_url
 from counter.core.bounds import REASON_MAX
+from counter.core.i18n import fmt_date
 from counter.core.masking import mask_id, mask_name, mask_phone
 from counter.core.scoping import can_see_street, unrestricted
 from counter.core.serials import next_serial
@@ -83,7 +84,7 @@ class OriginalExists(DocumentError):
     def __init__(self, original: PrintedDocument, message: str | None = None):
         super().__init__(message or _("The original of this document was issued on %(date)s (%(number)s): printing "
                                       "it again is a reprint (补打). Enter the reason for the reprint.",
-                                      date=original.issue_date.isoformat(), number=original.doc_number), "reason")
+                                      date=fmt_date(original.issue_date), number=original.doc_number), "reason")
         self.original = original
 
 
@@ -445,7 +446,7 @@ def print_batch(leases: list[Lease], kind: str, *, purpose: str | None = DEFAULT
             if original is not None and not reason:
                 raise OriginalExists(original, _("its original %(number)s was issued on %(date)s: enter a reason to "
                                                  "reprint it.", number=original.doc_number,
-                                                 date=original.issue_date.isoformat()))
+                                                 date=fmt_date(original.issue_date)))
         except DocumentError as exc:
             refused.append(f"{lease.registration_code}: {exc.message}")
         else:
@@ -905,3 +906,15 @@ __all__ = ["OriginalExists", "original_of", "lease_print_state", "lease_glyph_pr
            "find_by_verify_code", "log_verification", "verification_counts", "public_facts", "register_query",
            "reprints_of", "reprint_counts", "find_by_number", "lease_id_for_document_number", "token_for",
            "check_token", "verify_url", "check_lease_printable", "InvalidToken"]
+
+
+def lease_documents(lease: Lease) -> list[dict]:
+    """The lease page's printed documents: every certificate and slip of the lease, originals and reprints,
+    newest first, each with its derived status (valid / void / superseded) and reason."""
+    docs = db.session.scalars(select(PrintedDocument).where(PrintedDocument.lease_id == lease.id)
+                              .order_by(PrintedDocument.id.desc())).all()
+    out = []
+    for doc in docs:
+        status, reason = document_status(doc)
+        out.append({"doc": doc, "status": status, "reason": reason})
+    return out

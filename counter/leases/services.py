@@ -36,6 +36,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
 
 from counter.audit.service import record
+from counter.core.i18n import fmt_date
 from counter.core.masking import mask_id, mask_phone
 from counter.core.scoping import unrestricted
 from counter.core.serials import next_serial
@@ -673,7 +674,7 @@ def terminate_lease(lease: Lease, effective_date: date | None, reason: str) -> L
         errors["effective_date"] = [_("Enter the date the lease ends.")]
     elif not (lease.start_date <= effective_date <= lease.end_date):
         errors["effective_date"] = [_("The termination date must lie within the term (%(start)s – %(end)s).",
-                                      start=lease.start_date.isoformat(), end=lease.end_date.isoformat())]
+                                      start=fmt_date(lease.start_date), end=fmt_date(lease.end_date))]
     if errors:
         raise ValidationError(errors=errors)
     before = snapshot(lease)

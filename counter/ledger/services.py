@@ -44,6 +44,7 @@ from counter.collection.labels import KIND_LABELS, METHOD_LABELS, method_label  
 from counter.collection.models import JournalDayTotal, JournalEntry, JournalRollup, Receipt
 from counter.core.db import dialect_insert
 from counter.core.locks import advisory_lock
+from counter.core.i18n import fmt_date, locale_code
 from counter.core.scoping import can_see_street, current_scope
 from counter.core.timeutil import business_today, utcnow
 from counter.extensions import db
@@ -544,7 +545,7 @@ def reconcile(statement: BankStatement, tolerance_days: int | None = None) -> Re
         twin = refs.get(_norm_ref(line.reference)) if _norm_ref(line.reference) else None
         if twin is not None:
             hint = _("Receipt %(number)s has this reference but %(amount)s on %(day)s.", number=twin.receipt_number,
-                     amount=_fmt_money(twin.total_fen), day=twin.business_date.isoformat())
+                     amount=_fmt_money(twin.total_fen), day=fmt_date(twin.business_date))
         missing_ledger.append(UnmatchedItem(statement.id, "bank_line", line.id, line, by_line.get(line.id), hint))
     missing_bank = [UnmatchedItem(statement.id, "receipt", r.id, r, by_receipt.get(r.id))
                     for r in free.values() if r.business_date >= statement.period_start]

@@ -36,7 +36,7 @@ def test_a_twelve_month_lease_is_taxed_on_twelve_full_periods(streets, users):
     assert err.value.field == "last_month"
     with pytest.raises(svc.CollectionError) as err:  # a date that starts no period
         svc.quote(lease, "2024-03-01", "2024-03-15")
-    assert err.value.field == "first_month" and "2024-03-15 至 2024-04-14" in err.value.message
+    assert err.value.field == "first_month" and "2024年3月15日 至 2024年4月14日" in err.value.message
 
     r = svc.collect(lease, "2024-03-15", "2025-02-15", "cash", None, "twelve", clerk=users["clerk_a"])
     db.session.commit()
@@ -99,10 +99,10 @@ def test_the_collect_page_picks_periods_by_their_dates(clerk_client, streets, us
     db.session.commit()
     html = clerk_client.get(f"/collection/lease/{lease.id}").get_data(as_text=True)
     options = re.findall(r'<option[^>]*value="([\d-]+)"[^>]*>([^<]*)</option>', html)
-    assert ("2024-03-15", "2024-03-15 至 2024-04-14 （已缴）") in options
-    assert ("2024-06-15", "2024-06-15 至 2024-06-30 （16/30 天）") in options
+    assert ("2024-03-15", "2024年3月15日 至 2024年4月14日 （已缴）") in options
+    assert ("2024-06-15", "2024年6月15日 至 2024年6月30日 （16/30 天）") in options
     assert re.search(r'<option selected value="2024-04-15">|<option value="2024-04-15" selected>', html)  # the next
-    assert "2024-03-15 至 2024-04-14" in re.search(r'id="paid-periods">(.*?)</p>', html, re.S).group(1)
+    assert "2024年3月15日 至 2024年4月14日" in re.search(r'id="paid-periods">(.*?)</p>', html, re.S).group(1)
     html = clerk_client.get(f"/collection/lease/{lease.id}?first=2024-06-15&last=2024-06-15").get_data(as_text=True)
     assert "不足一期，按日折算" in html and "16/30" in html
     key = re.search(r'name="idempotency_key"[^>]*value="([0-9a-f]{32})"', html).group(1)
@@ -112,9 +112,9 @@ def test_the_collect_page_picks_periods_by_their_dates(clerk_client, streets, us
         "idempotency_key": key, "repair_cost": "0"})
     assert resp.status_code == 302
     page = clerk_client.get(resp.location).get_data(as_text=True)
-    assert re.search(r'id="receipt-periods">2024-06-15 – 2024-06-30<', page)
+    assert re.search(r'id="receipt-periods">2024年6月15日 至 2024年6月30日<', page)
     # an already paid period asks for a reason, naming it by its dates
     resp = clerk_client.post(f"/collection/lease/{lease.id}", data={
         "first_month": "2024-03-15", "last_month": "2024-03-15", "method": "cash", "reference": "",
         "idempotency_key": "a" * 32, "repair_cost": "0"})
-    assert resp.status_code == 422 and "已缴期间：2024-03-15 至 2024-04-14" in resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "已缴期间：2024年3月15日 至 2024年4月14日" in resp.get_data(as_text=True)

@@ -86,7 +86,7 @@ def test_demo_collect_page_marks_sample_rates_and_shows_the_arithmetic(clerk_cli
     # 南园 guidance 70/m² x 50 m² = 3,500 = the declared rent: property tax 3,500 x 4 % = 140.00, relief 70.00
     row = re.search(r'<tr data-item="property_tax">(.*?)</tr>', html, re.S).group(1)
     cells = [re.sub(r"<[^>]+>|\s", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-    assert cells == ["房产税", "2026-01-01至2026-03-31", "3,500.00", "4%", "¥140.00", "50%", "−¥70.00", "3", "¥210.00"]
+    assert cells == ["房产税", "2026年1月1日至2026年3月31日", "3,500.00", "4%", "¥140.00", "50%", "−¥70.00", "3", "¥210.00"]
 
 
 def test_repair_costs_deducted_stored_and_carried(clerk_client, lease_a, users):

@@ -268,7 +268,7 @@ def test_clerk_collects_three_months(live_server, new_page, shots, story):
     page.select_option("#last", last.isoformat())
     click_and_wait(page, page.locator('form[method="get"] button[type=submit]'))
     caption = page.locator("table.data caption").first.inner_text()
-    assert first.isoformat() in caption and last.strftime("%Y-%m") in caption, caption
+    assert f"{first.year}年{first.month}月{first.day}日" in caption and f"{last.year}年{last.month}月" in caption, caption
 
     total_text = page.locator("table.data tfoot .num").first.inner_text()
     reference = f"E2E-TRF-{live_server.backend.upper()}-001"
@@ -339,6 +339,28 @@ def test_clerk_scans_certificate_number(live_server, new_page, story):
     landed = re.search(r"/leases/(\d+)$", page.url)
     assert landed, f"the certificate number {story['certificate_number']} did not open a lease: {page.url}"
     assert page.url == story["lease_url"], f"the certificate number opened lease {landed.group(1)}"
+
+
+def test_clerk_scans_document_number_into_the_top_bar_and_sees_the_whole_lease(live_server, new_page, shots, story):
+    """Issue 15: the top bar's scanner field, from the home page (it has the focus there, no page form to
+    take it from), to the lease — whose page shows its receipts with their periods and its printed documents."""
+    need_story(story, "certificate_number", "receipt_number")
+    live_server.need("scan.scan", feature="scanner field")
+    page = new_page("nanyuan.clerk")
+    page.goto(live_server.url + "/")
+    assert page.evaluate("document.activeElement.id") == "scan-q"
+    page.keyboard.type(story["certificate_number"])
+    press_enter_and_wait(page)
+    assert page.url == story["lease_url"], f"the document number {story['certificate_number']} opened {page.url}"
+    receipts = page.locator("#lease-receipts")
+    assert story["receipt_number"] in receipts.inner_text()
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 至 \d{4}年\d{1,2}月\d{1,2}日", receipts.inner_text())
+    assert story["certificate_number"] in page.locator("#lease-documents").inner_text()
+    shots(page, "07a-lease-story")
+    # date inputs carry the UI language (Chromium lays them out in its own locale regardless)
+    page.goto(live_server.url + "/leases/new")
+    assert page.get_attribute("html", "lang") == "zh-CN" == page.get_attribute("#start_date", "lang")
+    assert page.evaluate("document.activeElement.id") != "scan-q"  # the form keeps its own focus
 
 
 def test_clerk_closes_the_day(live_server, new_page, shots, story):
@@ -424,6 +446,26 @@ def test_school_verifies_slip_then_sees_it_void(live_server, new_page, shots, st
     story["cancelled"] = True
 
 
+def test_verification_page_fits_a_phone(live_server, new_page, shots, story):
+    """Issue 15: at 360 px (the narrowest common phone) the status banner is large and nothing overflows,
+    for a void proof and for a code that cannot be verified, in both languages."""
+    need_story(story, "verify_url", "cancelled")
+    for locale in ("zh-CN", "en-US"):
+        page = new_page(locale=locale)
+        page.set_viewport_size({"width": 360, "height": 740})
+        if locale == "en-US":
+            page.goto(live_server.url + "/login")
+            click_and_wait(page, page.locator('form.locale-switch button[value="en"]'))
+        for url, tone in ((story["verify_url"], "bad"), (live_server.url + "/verify/AAAAAAAAAAAAAAAAAAAA", "none")):
+            page.goto(url)
+            banner = page.locator(f"#verdict.verdict-{tone}")
+            assert banner.is_visible()
+            assert float(page.locator("#verdict #status").evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 24
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), \
+                page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            shots(page, f"11a-verify-phone-{tone}-{locale[:2]}", full_page=False)
+
+
 def test_citizen_estimates_tax(live_server, new_page, shots):
     live_server.need("tax.estimate", feature="public tax estimate")
     page = new_page()
@@ -472,6 +514,7 @@ def test_finance_ledger_and_exports(live_server, new_page, shots, story, tmp_pat
     assert round(Decimal(str(totals[-1])) * 100) == total_fen
     assert sum(round(Decimal(str(r[-1])) * 100) for r in data_rows) == total_fen
     assert any(story["receipt_number"] in str(c) for r in data_rows for c in r)
+    assert all(isinstance(r[0], datetime) for r in data_rows)  # real date cells (issue 15)
 
     with page.expect_download() as dl:
         page.locator('a[href*="/ledger/export.csv"]').click()

@@ -134,7 +134,7 @@ def test_migration_0011_on_existing_receipts(old_app, tmp_path):
     assert client.post("/login", data={"username": "new.supervisor", "password": "pw-0011-pw"}).status_code == 302
     page = client.get(f"/collection/receipt/{r1.id}")
     assert page.status_code == 200
-    assert re.search(r'id="receipt-periods">2024-03-01 – 2024-04-30<', page.get_data(as_text=True))
+    assert re.search(r'id="receipt-periods">2024年3月1日 至 2024年4月30日<', page.get_data(as_text=True))
     assert client.get(f"/collection/lease/{data['lease']}").status_code == 200
     (tmp_path / "old.pdf").write_bytes(_printed(old_app, r1.id))
     flat = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "old.pdf"), "-"],
@@ -147,7 +147,7 @@ def test_migration_0011_on_existing_receipts(old_app, tmp_path):
     clerk = db.session.get(User, data["clerk"])
     with pytest.raises(svc.CollectionError) as err:
         svc.collect(lease, "2024-04-15", "2024-05-15", "cash", None, "new-0", clerk=clerk, business_date=date(2024, 6, 3))
-    assert err.value.field == "repeat_reason" and "2024-04-15 至 2024-05-14" in err.value.message
+    assert err.value.field == "repeat_reason" and "2024年4月15日 至 2024年5月14日" in err.value.message
     db.session.rollback()
     new = svc.collect(lease, "2024-05-15", "2024-06-15", "cash", None, "new-1", clerk=clerk,
                       business_date=date(2024, 6, 3))

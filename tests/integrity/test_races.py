@@ -89,7 +89,10 @@ def test_same_months_from_two_tabs_are_charged_once(app, window, who):
         loser = next(a for a in answers if a.status == 422)
         # the term starts on 2024-01-01: the rent periods these months name are the calendar months
         a, b = YearMonth.parse(first), YearMonth.parse(last)
-        assert f"已缴期间：{a.first_day} 至 {a.last_day}, {b.first_day} 至 {b.last_day}" in loser.text \
+        def zh(d):
+            return f"{d.year}年{d.month}月{d.day}日"
+
+        assert f"已缴期间：{zh(a.first_day)} 至 {zh(a.last_day)}, {zh(b.first_day)} 至 {zh(b.last_day)}" in loser.text \
             and "请填写重复缴纳的原因" in loser.text
         issued = db.session.scalars(select(Receipt).where(Receipt.lease_id == lease.id,
                                                           Receipt.first_month == first)).all()
