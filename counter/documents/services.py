@@ -538,7 +538,9 @@ def _receipt_data(doc: PrintedDocument, receipt, street: Street) -> ReceiptData:
         sample_rates=sample,
         total_fen=receipt.total_fen, total_display=_yuan(receipt.total_fen),
         payment_method_label=METHOD_ZH.get(receipt.method, receipt.method),
-        payment_reference=receipt.payment_reference or "", clerk_name=clerk.display_name if clerk else "",
+        payment_reference=receipt.payment_reference or "", clerk_name=clerk.signature if clerk else "",
+        tendered_display=_yuan(receipt.tendered_fen) if receipt.tendered_fen is not None else "",
+        change_display=_yuan(receipt.change_fen) if receipt.tendered_fen is not None else "",
         business_date=receipt.business_date, voided=receipt.status != "issued",
         void_reason=(f"{RECEIPT_STATUS_ZH.get(receipt.status, receipt.status)}：{receipt.void_reason}"
                      if receipt.status != "issued" else ""))
@@ -582,7 +584,9 @@ def _day_close_data(doc: PrintedDocument, dc, street: Street) -> DayCloseData:
         variance=_yuan(dc.variance_fen), variance_note=dc.variance_note or "",
         closed_at=to_local(dc.closed_at).replace(tzinfo=None), supervisor_name=signer.display_name if signer else "",
         receipts=[(r.receipt_number, r.payer_name, METHOD_ZH.get(r.method, r.method), _yuan(r.total_fen),
-                   RECEIPT_STATUS_ZH.get(r.status, r.status)) for r in receipts])
+                   RECEIPT_STATUS_ZH.get(r.status, r.status)) for r in receipts],
+        total=_yuan(int(totals.get("total_fen", 0) or 0)),
+        receipts_total=_yuan(sum(r.total_fen for r in receipts if r.status == "issued")))
 
 
 def print_day_close(dc, reason: str | None = None) -> Printed:

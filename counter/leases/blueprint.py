@@ -12,9 +12,10 @@ from sqlalchemy.orm import selectinload
 from counter.core.access import get_or_404, require
 from counter.core.pagination import Page, paginate
 from counter.leases import labels
-from counter.leases.forms import (AmendForm, CancelForm, LeaseForm, RenewForm, SearchForm, TerminateForm,
-                                  apply_errors)
+from counter.leases.forms import (AmendForm, CancelForm, LeaseForm, PropertyLookupForm, RenewForm, SearchForm,
+                                  TerminateForm, apply_errors)
 from counter.leases.models import Lease, centi_to_m2
+from counter.leases.register import property_found
 from counter.leases.services import (AMENDABLE, LeaseError, LeaseInput, OverlapError, SearchCriteria, amend_lease,
                                      cancel_filing, find_by_code, lease_version, register_lease, renew_lease,
                                      search_leases, terminate_lease, validate_input)
@@ -86,9 +87,12 @@ def search():
 def new():
     form = LeaseForm()
     overlaps = []
+    street_id = form.found_property_street = current_user.street_id
+    if request.method == "POST" and form.add_requested_row():  # "add a row": the form again, as typed
+        return render_template("leases/new.html", form=form, overlaps=overlaps, found=form.found_property(street_id))
     if form.validate_on_submit():
         try:
-            lease = register_lease(form.to_input(current_user.street_id), confirm_overlap=form.confirm_overlap.data)
+            lease = register_lease(form.to_input(street_id), confirm_overlap=form.confirm_overlap.data)
         except OverlapError as exc:
             overlaps = exc.overlaps
             apply_errors(form, {"confirm_overlap": exc.messages()})
@@ -96,10 +100,21 @@ def new():
             apply_errors(form, exc.errors)
         else:
             flash(_("Lease registered: %(number)s", number=lease.registration_number), "success")
-            return redirect(url_for("leases.view", lease_id=lease.id))
+            return redirect(url_for("leases.view", lease_id=lease.id, next="collect"))
     elif request.method == "POST":  # show the business rules' errors too, all at once
-        _add_rule_errors(form, form.to_input(current_user.street_id))
-    return render_template("leases/new.html", form=form, overlaps=overlaps), _status(request.method == "POST", False)
+        _add_rule_errors(form, form.to_input(street_id))
+    form.focus_first_error()
+    return render_template("leases/new.html", form=form, overlaps=overlaps, found=form.found_property(street_id)), \
+        _status(request.method == "POST", False)
+
+
+@bp.route("/property")
+@require("lease.register")
+def property_card():
+    """The property a house code names, as the registration form shows it (fetched while typing)."""
+    form = PropertyLookupForm(request.args)
+    found = property_found(form.house_code.data, current_user.street_id) if form.validate() else None
+    return render_template("leases/_property_found.html", found=found, looked_up=True)
 
 
 @bp.route("/<int:lease_id>")
