@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -100,7 +100,8 @@ def new():
             apply_errors(form, exc.errors)
         else:
             flash(_("Lease registered: %(number)s", number=lease.registration_number), "success")
-            return redirect(url_for("leases.view", lease_id=lease.id, next="collect"))
+            session["focus_next_action"] = lease.id  # the lease page focuses its next action (collect)
+            return redirect(url_for("leases.view", lease_id=lease.id))
     elif request.method == "POST":  # show the business rules' errors too, all at once
         _add_rule_errors(form, form.to_input(street_id))
     form.focus_first_error()
