@@ -195,8 +195,8 @@ class LeaseForm(TermsForm):
 
 # the order of the registration page (templates/leases/new.html, then leases/_terms.html)
 _PAGE_ORDER = ("house_code", "building_code", "address", "room", "floor_area", "design_use", "has_title",
-               "landlords", "is_sublease", "tenants", "agents", "lease_use", "rented_area", "signing_date",
-               "start_date", "end_date", "monthly_rent", "deposit", "payment_cycle", "confirm_overlap")
+               "landlords", "is_sublease", "tenants", "lease_use", "rented_area", "signing_date",
+               "start_date", "end_date", "monthly_rent", "deposit", "payment_cycle", "confirm_overlap", "agents")
 
 
 def _fields_in_order(form):

@@ -39,30 +39,41 @@
       return filled;
     }
 
-    function show(html, moveOn) {
+    var pending = Promise.resolve(), landlordsFilled = false;
+
+    function show(html) {
       card.innerHTML = html;
       var found = card.querySelector("#found-property");
       if (fresh) fresh.hidden = !!found;
-      var next = $("landlords-0-name");
+      landlordsFilled = false;
       if (found) {
         if (rented && (autoRented || !rented.value)) { rented.value = found.getAttribute("data-floor-area"); autoRented = true; }
-        if (fillLandlords(found) && $("tenants-0-name")) next = $("tenants-0-name");
-      } else if (fresh) {
-        next = $("building_code") || next;
+        landlordsFilled = fillLandlords(found);
       }
-      if (moveOn && next) next.focus();
+    }
+
+    function focusNext() {
+      var found = card.querySelector("#found-property"), next = $("landlords-0-name");
+      if (found && landlordsFilled && $("tenants-0-name")) next = $("tenants-0-name");
+      else if (!found && fresh && $("building_code")) next = $("building_code");
+      if (next) next.focus();
     }
 
     function find(moveOn) {
       var value = normal(code.value);
-      if (value.length !== 25) { if (moveOn) show("", true); return; }
-      if (value === lastCode) { if (moveOn) show(card.innerHTML, true); return; }
-      lastCode = value;
-      fetch(form.getAttribute("data-lookup") + "?house_code=" + encodeURIComponent(value),
-            {credentials: "same-origin", headers: {"Accept": "text/html"}})
-        .then(function (r) { return r.ok ? r.text() : ""; })
-        .then(function (html) { show(html, moveOn); })
-        .catch(function () { /* the form still works: the server looks the code up on submit */ });
+      if (value.length !== 25) {
+        if (moveOn) { show(""); focusNext(); }
+        return;
+      }
+      if (value !== lastCode) {
+        lastCode = value;
+        pending = fetch(form.getAttribute("data-lookup") + "?house_code=" + encodeURIComponent(value),
+                        {credentials: "same-origin", headers: {"Accept": "text/html"}})
+          .then(function (r) { return r.ok ? r.text() : ""; })
+          .then(show)
+          .catch(function () { /* the form still works: the server looks the code up on submit */ });
+      }
+      if (moveOn) pending.then(focusNext);
     }
 
     if (code) {
