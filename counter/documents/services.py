@@ -578,7 +578,7 @@ def _day_close_data(doc: PrintedDocument, dc, street: Street) -> DayCloseData:
             item_rows.append((code, _yuan(int(value))))
     return DayCloseData(
         meta=_meta(doc, street), street_office=_street_office(street), business_date=dc.business_date,
-        clerk_name=clerk.display_name if clerk else "", receipt_count=dc.receipt_count,
+        clerk_name=clerk.signature if clerk else "", receipt_count=dc.receipt_count,
         totals_by_method=[(METHOD_ZH.get(m, m), _yuan(int(v))) for m, v in by_method.items()],
         totals_by_item=item_rows, expected_cash=_yuan(dc.expected_cash_fen), counted_cash=_yuan(dc.counted_cash_fen),
         variance=_yuan(dc.variance_fen), variance_note=dc.variance_note or "",

@@ -21,8 +21,8 @@ import pytest
 from counter.leases.idnumbers import make_resident_id
 
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_journeys import (CJK, business_today, click_and_wait, click_for_pdf, assert_pdf, month_start,
-                            press_enter_and_wait)
+from tests.e2e.test_journeys import (CJK, assert_pdf, business_today, click_and_wait, click_for_pdf, has_focus,
+                                     month_start, press_enter_and_wait)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
 
@@ -127,7 +127,7 @@ def _register_tenants_and_terms(k: Keys, page):
     k.fill("tenants-0-phone", "13600136000")
     k.tab_to("add-tenants")
     k.enter_and_wait()  # "add a row": the form again, everything kept, the new row's name focused
-    assert page.evaluate("document.activeElement.id") == "tenants-1-name"
+    assert has_focus(page, "tenants-1-name")
     k.type("孙小雨")
     k.fill("tenants-1-id_number", TENANT2_ID)
     k.date("signing_date", signed)
@@ -144,7 +144,7 @@ def test_standard_registration_of_a_property_on_file_in_at_most_120_keystrokes(l
     _property_on_file(live_server, house)
     page = new_page("nanyuan.clerk")
     page.goto(live_server.url + "/leases/new")
-    assert page.evaluate("document.activeElement.id") == "house_code"
+    assert has_focus(page, "house_code")
     assert page.locator("#landlords-1-name").count() == 0 and page.locator("#tenants-1-name").count() == 0
     k = Keys(page)
     k.type(house)  # the scanner types the code and Enter
@@ -155,14 +155,14 @@ def test_standard_registration_of_a_property_on_file_in_at_most_120_keystrokes(l
     assert page.locator("#new-property").is_hidden()
     assert page.input_value("#landlords-0-id_number") == LANDLORD_ID  # offered from its latest lease
     assert page.input_value("#rented_area") == "64.20"
-    assert page.evaluate("document.activeElement.id") == "tenants-0-name"
+    assert has_focus(page, "tenants-0-name")
     shots(page, "q01-registration-property-found")
     resp = _register_tenants_and_terms(k, page)
     assert resp.status == 200 and re.search(r"/leases/\d+$", page.url), page.url
     text = page.locator("main").inner_text()
     for name in ("周建华", "刘晓燕", "孙小雨"):
         assert name in text
-    assert page.evaluate("document.activeElement.id") == "collect-action"  # the next action
+    assert has_focus(page, "collect-action")  # the next action
     shots(page, "q02-registered-next-action")
     _note(live_server, f"standard registration, property on file: {k.total} keystrokes "
                        f"({k.presses} key presses of which {k.tabs} Tab, {k.ime} input-method insertions)", first=True)
@@ -179,7 +179,7 @@ def test_registration_of_a_new_property_counted(live_server, new_page, shots):
     k.type("440304001Q2E0000098000301")
     k.press("Enter")
     page.locator("#no-property").wait_for()
-    assert page.evaluate("document.activeElement.id") == "building_code"
+    assert has_focus(page, "building_code")
     k.fill("address", "深圳市福田区南园街道滨河路98号Q栋")
     k.fill("room", "0301")
     k.fill("floor_area", "58.60")
