@@ -102,6 +102,9 @@ class TermsForm(CounterForm):
                 entry.form.phone.data = party.phone
 
 
+ADD_ROW_GROUPS = ("landlords", "tenants", "agents", "property")  # "property": find it (no JavaScript)
+
+
 class LeaseForm(TermsForm):
     """新增备案: the property (found by house code, else by address and room) and the contract. Rows on
     demand; the building code and the rented area may be left empty (:mod:`counter.leases.register`)."""
@@ -110,7 +113,7 @@ class LeaseForm(TermsForm):
     tenants = FieldList(FormField(PartyRow), min_entries=1, max_entries=TENANT_ROWS)
     agents = FieldList(FormField(PartyRow), min_entries=0, max_entries=AGENT_ROWS)
     rented_area = AreaField(_l("Rented area (m²)"), validators=[Optional()])
-    add_row = StringField(validators=[Optional(), AnyOf(["landlords", "tenants", "agents", "property"])])
+    add_row = StringField(validators=[Optional(), AnyOf(ADD_ROW_GROUPS)])
     house_code = StringField(_l("House code (25 characters)"), validators=[Optional(), Length(max=HOUSE_CODE_LEN)],
                              render_kw={"autofocus": True, "autocomplete": "off"})
     building_code = StringField(_l("Building code"), validators=[Optional(), Length(max=BUILDING_CODE_MAX)],
@@ -147,7 +150,7 @@ class LeaseForm(TermsForm):
         """The "add a row" button: one more row of that group (up to its maximum), nothing validated, nothing
         saved; the new row's name field gets the focus. False for any other submission."""
         group = self.add_row.data
-        if not group or not self.add_row.validate(self):
+        if group not in ADD_ROW_GROUPS or not self.add_row.validate(self):
             return False
         if group == "property":  # "find" (no JavaScript): the property card, the landlord of its last lease
             self.prefill_landlords(self.found_property_street)

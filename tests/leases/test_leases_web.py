@@ -51,6 +51,8 @@ def test_add_a_row_without_javascript_keeps_everything_typed(clerk_client, app):
     assert f'value="{TENANT_ID}"' in html and f'value="{HOUSE}"' in html and "has-error" not in html
     assert _focused(html) == ["tenants-1-name"]  # the new row's name has the focus, nothing else
     assert db.session.scalar(select(func.count(Lease.id))) == 0
+    for odd in (" ", "payments", "tenants\x00"):  # not a button's value: an ordinary submission, never a 500
+        assert clerk_client.post("/leases/new", data={**data, "add_row": odd, "monthly_rent": "abc"}).status_code == 422
     # a wrong value: the cursor goes to the first field with an error
     resp = clerk_client.post("/leases/new", data={**data, "monthly_rent": "abc"})
     assert resp.status_code == 422
