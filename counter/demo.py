@@ -31,11 +31,13 @@ def seed_demo() -> bool:
     if db.session.scalar(select(User.id).limit(1)) is not None:
         return False
     streets = db.session.scalars(select(Street).order_by(Street.code)).all()
-    for street in streets:
-        for role, label in ROLE_NAMES.items():
+    for s_no, street in enumerate(streets, start=1):
+        for r_no, (role, label) in enumerate(ROLE_NAMES.items(), start=1):
+            # 工号: street number and role number (demo data: a real office enters its own staff numbers)
             create_user(demo_username(street, role), DEMO_PASSWORD, role, f"{street.name_zh}{label}", street.id,
-                        check_policy=False)
-    create_user("admin", DEMO_PASSWORD, "district_admin", "区管理员", None, check_policy=False)
+                        check_policy=False, staff_number=f"DEMO{s_no:02d}{r_no}")
+    create_user("admin", DEMO_PASSWORD, "district_admin", "区管理员", None, check_policy=False,
+                staff_number="DEMO000")
     for seeder in current_app.extensions.get("counter_seeders", []):
         seeder()
     return True

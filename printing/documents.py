@@ -130,6 +130,8 @@ class ReceiptData:
     clerk_name: str
     business_date: date
     voided: bool = False
+    tendered_display: str = ""  # 实收 (cash receipts from migration 0015 on)
+    change_display: str = ""    # 找零
     void_reason: str = ""
     notes: Sequence[str] = ()
     sample_rates: bool = False
@@ -156,6 +158,8 @@ class DayCloseData:
     closed_at: datetime
     supervisor_name: str
     receipts: Sequence[tuple[str, str, str, str, str]]  # (number, payer, method, amount, status)
+    total: str = ""            # 合计 of the day (the journal's net, as the by-method and by-item tables)
+    receipts_total: str = ""   # 合计 of the receipts listed that stand (issued)
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from counter.admin.forms import UserForm
+from counter.admin.forms import StaffNumberForm, UserForm
 from counter.auth.models import User
-from counter.auth.services import UserError, create_user, locked_accounts, set_active, unlock
+from counter.auth.services import UserError, create_user, locked_accounts, set_active, set_staff_number, unlock
 from counter.core.access import get_or_404, require
 from counter.core.i18n import locale_code
 from counter.extensions import db
@@ -37,7 +37,7 @@ def users():
     if form.validate_on_submit():
         try:
             create_user(form.username.data, form.password.data, form.role.data, form.display_name.data,
-                        form.street_id.data)
+                        form.street_id.data, staff_number=form.staff_number.data)
         except UserError as exc:
             getattr(form, exc.field or "username", form.username).errors.append(exc.message)
         else:
@@ -48,6 +48,25 @@ def users():
     rows = db.session.scalars(select(User).order_by(User.street_id.nulls_first(), User.username)).all()
     locked = {k: datetime.fromtimestamp(v, timezone.utc) for k, v in locked_accounts().items()}
     return render_template("admin/users.html", form=form, users=rows, locked=locked), status
+
+
+@bp.route("/users/<int:user_id>/staff-number", methods=["POST"])
+@require("users.manage")
+def staff_number(user_id):
+    """Set or clear a user's staff number (工号)."""
+    user = get_or_404(User, user_id)
+    form = StaffNumberForm()
+    if form.validate():
+        try:
+            set_staff_number(user, form.staff_number.data)
+        except UserError as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("admin.users")), 303
+        flash(_("Staff number of %(name)s: %(number)s", name=user.username, number=user.staff_number or "—"),
+              "success")
+        return redirect(url_for("admin.users"))
+    flash(" ".join(str(e) for e in form.staff_number.errors) or _("The form expired. Please try again."), "error")
+    return redirect(url_for("admin.users")), 303
 
 
 @bp.route("/users/<int:user_id>/unlock", methods=["POST"])

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -24,11 +24,14 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         CheckConstraint("role IN ('clerk', 'supervisor', 'finance', 'district_admin')", name="role_known"),
         CheckConstraint("(role = 'district_admin') OR (street_id IS NOT NULL)", name="street_bound"),
+        Index("ux_user_account_staff_number", "staff_number", unique=True,
+              postgresql_where=text("staff_number IS NOT NULL"), sqlite_where=text("staff_number IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     display_name: Mapped[str] = mapped_column(String(64), nullable=False)
+    staff_number: Mapped[str | None] = mapped_column(String(16), nullable=True)  # 工号 (0015), unique when set
     password_hash: Mapped[str] = mapped_column(String(256), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     street_id: Mapped[int | None] = mapped_column(ForeignKey("street.id"), nullable=True)
@@ -40,6 +43,11 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), nullable=False, default=lambda: secrets.token_hex(16))
 
     street: Mapped[Street | None] = relationship(lazy="joined")
+
+    @property
+    def signature(self) -> str:
+        """收款人 as printed: 姓名（工号）, or the name alone when no staff number is set."""
+        return f"{self.display_name}（{self.staff_number}）" if self.staff_number else self.display_name
 
     def set_password(self, password: str) -> None:
         """Set a new password (policy checks: :func:`counter.auth.services.password_problems`); every

@@ -170,7 +170,7 @@ def unlock(user: User) -> bool:
 # ------------------------------------------------------------------------------------------ users
 
 def create_user(username: str, password: str, role: str, display_name: str, street_id: int | None, *,
-                check_policy: bool = True) -> User:
+                check_policy: bool = True, staff_number: str | None = None) -> User:
     """A new user. ``check_policy=False`` only for the demo data (which production refuses to start with)."""
     if role not in ROLES:
         raise UserError(f"unknown role {role!r}", "role")
@@ -182,7 +182,7 @@ def create_user(username: str, password: str, role: str, display_name: str, stre
         _check_password(password, username)
     if db.session.scalar(select(User).where(func.lower(User.username) == username.lower())):
         raise UserError(_("This username is taken."), "username")
-    user = User(username=username, display_name=display_name, role=role,
+    user = User(username=username, display_name=display_name, role=role, staff_number=_staff_number(staff_number),
                 street_id=None if role == DISTRICT_ADMIN else street_id)
     user.set_password(password)
     try:
@@ -192,6 +192,34 @@ def create_user(username: str, password: str, role: str, display_name: str, stre
         raise UserError(f"user {username!r} exists", "exists") from None
     record("user.create", obj=user, street_id=user.street_id, summary=username,
            after={"username": username, "role": role, "street_id": user.street_id})
+    return user
+
+
+STAFF_NUMBER_MAX = 16
+
+
+def _staff_number(value: str | None) -> str | None:
+    value = (value or "").strip().upper() or None
+    if value is not None and not re.fullmatch(r"[A-Z0-9-]{1,%d}" % STAFF_NUMBER_MAX, value):
+        raise UserError(_("A staff number has up to 16 letters, digits and dashes."), "staff_number")
+    return value
+
+
+def set_staff_number(user: User, staff_number: str | None) -> User:
+    """工号, printed as 收款人 姓名（工号）: unique when set (the unique index decides between two windows)."""
+    value = _staff_number(staff_number)
+    if value == user.staff_number:
+        return user
+    before = {"staff_number": user.staff_number}
+    try:
+        with db.session.begin_nested():
+            user.staff_number = value
+            db.session.flush()
+    except IntegrityError:
+        db.session.refresh(user)
+        raise UserError(_("This staff number is taken."), "staff_number") from None
+    record("user.staff_number", obj=user, street_id=user.street_id, summary=f"{user.username} {value or '-'}",
+           before=before, after={"staff_number": value})
     return user
 
 

@@ -15,7 +15,7 @@ from counter.collection.forms import (CollectForm, CountForm, EmptyForm, MonthsF
                                       ReceiptSearchForm, method_label)
 from counter.collection.models import DayClose, JournalEntry, Receipt
 from counter.core.access import get_or_404, require
-from counter.core.i18n import locale_code
+from counter.core.i18n import locale_code, money
 from counter.core.pagination import paginate
 from counter.core.timeutil import business_today
 from counter.core.validation import contains
@@ -31,6 +31,7 @@ def init_app(app):
 
     register_nav(app, "collection.receipts", _l("Receipts"), "collection.collect", order=20)
     register_nav(app, "collection.day_close", _l("Day close"), "dayclose.close", order=30)
+    register_nav(app, "collection.my_day", _l("My day"), "collection.collect", order=25)
     app.cli.add_command(ledger_cli)
     app.jinja_env.globals.setdefault("method_label", method_label)
     app.jinja_env.globals.update(lease_tax_story=svc.lease_tax_story, collected_after=svc.collected_after)
@@ -103,8 +104,10 @@ def _render_collect(lease, months_form, form, status=200, error=None, quote=True
         repeat = [svc.period_label(m.period, lang) for m in assessment.months if m.period.start in paid_starts]
     receipts = db.session.scalars(select(Receipt).where(Receipt.lease_id == lease.id)
                                   .order_by(Receipt.issued_at.desc())).all()
+    day_closed = svc.day_is_closed(current_user.street_id, current_user.id, business_today()) \
+        if current_user.street_id else False
     return render_template("collection/collect.html", lease=lease, months_form=months_form, form=form,
-                           assessment=assessment, paid=paid, repeat=repeat,
+                           assessment=assessment, paid=paid, repeat=repeat, day_closed=day_closed,
                            receipts=receipts, error=error, refused=refused,
                            breakdown=fees.breakdown(assessment) if assessment is not None else None), status
 
@@ -140,7 +143,7 @@ def collect_lease(lease_id: int):
     try:
         receipt = svc.collect(lease, form.first_month.data, form.last_month.data, form.method.data,
                               form.reference.data, form.idempotency_key.data, form.repeat_reason.data,
-                              repair_cost_fen=repair_fen)
+                              repair_cost_fen=repair_fen, tendered_fen=form.tendered.fen)
     except svc.CollectionError as exc:
         return _render_collect(lease, months_form, form, status=422, error=exc, repair_fen=repair_fen)
     flash(_("Receipt %(number)s issued.", number=receipt.receipt_number), "success")
@@ -216,22 +219,63 @@ def correct(receipt_id: int, kind: str):
 @bp.route("/day-close", methods=["GET", "POST"])
 @require("dayclose.close")
 def day_close():
-    """Step 1: the blind count for today's business day (the expected cash is not shown)."""
+    """Step 1: the blind count for today's business day (the expected cash is not shown). Step 2 (the same
+    URL, after the count): expected, counted and variance; confirm (a variance with its note, a shortfall
+    confirmed) or count again. Only the confirmation writes."""
     today = business_today()
     existing = svc.find_day_close(current_user.street_id, current_user.id, today)
     if existing is not None and existing.status == "closed":
         return redirect(url_for("collection.day_close_view", day_close_id=existing.id))
     form = CountForm()
-    if form.validate_on_submit():
-        try:
-            dc = svc.close_day(current_user._get_current_object(), today, form.counted_cash.fen)
-        except svc.CollectionError as exc:
-            form.counted_cash.errors = list(form.counted_cash.errors) + [exc.message]
-        else:
-            flash(_("The business day is closed."), "success")
-            return redirect(url_for("collection.day_close_view", day_close_id=dc.id))
-    status = 422 if request.method == "POST" else 200
+    action = form.action.data or "review"
+    if request.method == "POST" and action == "recount":
+        return _render_count(CountForm(formdata=None), today, existing)
+    if not form.validate_on_submit():
+        return _render_count(form, today, existing, 422 if request.method == "POST" else 200)
+    user = current_user._get_current_object()
+    if action == "confirm" and form.expected_cash_fen is not None:
+        problems = form.confirm_problems(form.expected_cash_fen)
+        if not problems:
+            try:
+                dc = svc.close_day(user, today, form.counted_cash.fen, form.note.data,
+                                   expected_seen_fen=form.expected_cash_fen)
+            except svc.CollectionError as exc:
+                problems = {exc.field if exc.field in ("counted_cash", "note") else "expected_cash": [exc.message]}
+            else:
+                _flash_closed(dc)
+                return redirect(url_for("collection.day_close_view", day_close_id=dc.id))
+        for name, messages in problems.items():
+            field = getattr(form, name)
+            field.errors = list(field.errors or []) + (messages if isinstance(messages, list) else [messages])
+        return _render_review(form, today, status=422)
+    return _render_review(form, today)
+
+
+def _render_count(form, today, existing, status=200):
     return render_template("collection/day_close_count.html", form=form, today=today, existing=existing), status
+
+
+def _render_review(form, today, status=200):
+    """Step 2: the figures as the journal has them now (read only); the confirmation re-reads them under the
+    day's lock and is refused if they changed."""
+    figures = svc.day_figures(current_user.street_id, current_user.id, today)
+    form.expected_cash.data = str(figures["expected_cash_fen"])
+    form.action.data = None
+    variance = (form.counted_cash.fen or 0) - figures["expected_cash_fen"]
+    return render_template("collection/day_close_review.html", form=form, today=today, figures=figures,
+                           variance=variance), status
+
+
+def _flash_closed(dc):
+    """A day closed with a difference is never announced as a plain success."""
+    if dc.variance_fen == 0:
+        flash(_("The business day is closed."), "success")
+    elif dc.variance_fen < 0:
+        flash(_("The business day is closed with a cash shortfall of %(amount)s: a supervisor must sign it.",
+                amount=money(-dc.variance_fen)), "warning")
+    else:
+        flash(_("The business day is closed with a cash surplus of %(amount)s: a supervisor must sign it.",
+                amount=money(dc.variance_fen)), "warning")
 
 
 def _render_day_close(dc, note_form=None, reason_form=None, status=200):
@@ -308,6 +352,17 @@ def day_close_reopen(day_close_id: int):
             flash(_("The business day is reopened."), "success")
             return redirect(url_for("collection.day_closes"))
     return _render_day_close(dc, reason_form=form, status=422)
+
+
+@bp.route("/my-day")
+@require("collection.collect")
+def my_day():
+    """The clerk's own business day: registrations, receipts, printed documents, the cash expected."""
+    from counter.collection.myday import my_day as load
+
+    if current_user.street_id is None:
+        abort(404)
+    return render_template("collection/my_day.html", day=load(current_user._get_current_object(), business_today()))
 
 
 @bp.route("/day-closes")

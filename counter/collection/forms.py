@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from counter.core.bounds import MONTHLY_RENT_MAX, REASON_MAX, REFERENCE_MAX, SEARCH_MAX, TERM_YEARS_MAX
 from counter.core.validation import (AMOUNT_MAX, BoundedDateField, CounterForm, InvalidInput, MoneyField, latest_date,
@@ -73,6 +73,9 @@ class CollectForm(CounterForm):
                          render_kw={"autofocus": True})
     reference = StringField(_l("Payment reference"), validators=[Length(max=REFERENCE_MAX)],
                             render_kw={"autocomplete": "off"})
+    # 实收: the cash handed over (cash only; empty: the exact total); the change is shown as it is typed
+    tendered = MoneyField(_l("Amount tendered (yuan)"), validators=[Optional()], max_value=AMOUNT_MAX,
+                          render_kw={"inputmode": "decimal", "autocomplete": "off"})
     repeat_reason = TextAreaField(_l("Reason for paying these periods again"),
                                   validators=[Optional(), Length(max=REASON_MAX)], render_kw={"rows": 2})
 
@@ -88,11 +91,40 @@ class ReasonForm(CounterForm):
 
 
 class CountForm(CounterForm):
-    """Day close step 1: the blind cash count, in yuan (two decimals at most; a day's cash is bounded by the
-    largest amount the office handles, counter.core.validation.AMOUNT_MAX)."""
+    """The day close in two steps. Step 1 (``action`` empty or ``review``): the blind cash count, in yuan (two
+    decimals at most; a day's cash is bounded by the largest amount the office handles,
+    counter.core.validation.AMOUNT_MAX); nothing is written. Step 2 shows expected, counted and variance;
+    ``confirm`` closes with the expected cash the clerk saw (``expected_cash``, fen; refused when it changed
+    meanwhile); a variance needs a note, a shortfall also the tick of ``confirm_shortfall``; ``recount``
+    goes back to step 1."""
 
     counted_cash = MoneyField(_l("Cash counted (yuan)"), validators=[InputRequired()], max_value=AMOUNT_MAX,
                               render_kw={"autofocus": True, "inputmode": "decimal", "autocomplete": "off"})
+    action = StringField(validators=[Optional(), AnyOf(["review", "confirm", "recount"])])
+    expected_cash = HiddenField(validators=[Optional(), Length(max=20)])
+    note = TextAreaField(_l("Explanation of the difference"), validators=[Optional(), Length(max=REASON_MAX)],
+                         render_kw={"rows": 3})
+    confirm_shortfall = BooleanField(_l("I have counted again: the cash is short by this amount"))
+
+    def validate_expected_cash(self, field):
+        text = (field.data or "").strip()
+        if text and (not text.isascii() or not text.isdigit() or int(text) > int(AMOUNT_MAX * 100)):
+            raise ValidationError(_l("The expected cash is not valid. Count again."))
+
+    @property
+    def expected_cash_fen(self) -> int | None:
+        text = (self.expected_cash.data or "").strip()
+        return int(text) if text else None
+
+    def confirm_problems(self, expected_fen: int) -> dict:
+        """Step 2's rules, as field errors: a variance needs its note, a shortfall the confirmation."""
+        variance = (self.counted_cash.fen or 0) - expected_fen
+        out = {}
+        if variance != 0 and not (self.note.data or "").strip():
+            out["note"] = _l("Explain the difference between counted and expected cash.")
+        if variance < 0 and not self.confirm_shortfall.data:
+            out["confirm_shortfall"] = _l("Confirm the shortfall, or count again.")
+        return out
 
 
 class NoteForm(CounterForm):

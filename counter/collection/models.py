@@ -25,6 +25,7 @@ RECEIPT_STATUSES = ("issued", "void", "refunded")
 JOURNAL_KINDS = ("collection", "void", "refund")
 DAY_CLOSE_STATUSES = ("closed", "reopened")
 GENESIS_HASH = "0" * 64
+TENDERED_MAX_FEN = 240_000_000_000  # counter.core.validation.AMOUNT_MAX in fen (migration 0015)
 
 
 class Receipt(StreetScoped, db.Model):
@@ -43,6 +44,9 @@ class Receipt(StreetScoped, db.Model):
         CheckConstraint("total_fen >= 0", name="total_nonnegative"),
         CheckConstraint("first_month <= last_month", name="months_ordered"),
         CheckConstraint("period_start <= period_end", name="periods_ordered"),  # 0011 (SQLite: a trigger)
+        # 0015: the cash handed over; the change (找零) is tendered - total, never stored
+        CheckConstraint(f"tendered_fen IS NULL OR (method = 'cash' AND tendered_fen >= total_fen "
+                        f"AND tendered_fen <= {TENDERED_MAX_FEN})", name="tendered_cash"),
         Index("ix_receipt_street_date", "street_id", "business_date"),
     )
     # Migration 0007: a trigger allows only the status transition issued -> void | refunded (with its
@@ -61,6 +65,7 @@ class Receipt(StreetScoped, db.Model):
     period_end: Mapped[date] = mapped_column(Date, nullable=False)
     total_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     method: Mapped[str] = mapped_column(String(16), nullable=False)
+    tendered_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # cash only (0015)
     payment_reference: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     business_date: Mapped[date] = mapped_column(Date, nullable=False)
     clerk_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), nullable=False, index=True)
@@ -82,6 +87,11 @@ class Receipt(StreetScoped, db.Model):
     @property
     def months(self) -> tuple[str, str]:
         return self.first_month, self.last_month
+
+    @property
+    def change_fen(self) -> int | None:
+        """找零: the cash handed back (None when no tendered amount was recorded)."""
+        return None if self.tendered_fen is None else self.tendered_fen - self.total_fen
 
 
 class JournalEntry(StreetScoped, db.Model):

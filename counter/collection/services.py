@@ -59,6 +59,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import fees
 from flask_babel import gettext as _
@@ -70,9 +71,9 @@ from counter.collection.integrity import (SEAL_VERSION, ChainProblem, record_anc
                                           verify_chain, verify_ledger)
 from counter.collection.labels import METHOD_LABELS, RECEIPT_STATUS_LABELS
 from counter.collection.models import (GENESIS_HASH, PAYMENT_METHODS, ClerkDay, DayClose, JournalEntry, LedgerAnchor,
-                                       Receipt, ReceiptPeriod)
+                                       TENDERED_MAX_FEN, Receipt, ReceiptPeriod)
 from counter.core.db import dialect_insert, is_postgresql
-from counter.core.i18n import fmt_date, printed
+from counter.core.i18n import fmt_date, money, printed
 from counter.core.scoping import unrestricted
 from counter.core.serials import next_serial, next_serial_and_prev
 from counter.core.timeutil import business_today, to_local, utcnow
@@ -402,13 +403,14 @@ def _claim_periods(receipt: Receipt, periods: list[fees.Period], again: set[date
 
 def collect(lease, first, last, method: str, reference: str | None, idempotency_key: str,
             repeat_reason: str | None = None, *, clerk=None, business_date: date | None = None,
-            repair_cost_fen: int = 0) -> Receipt:
+            repair_cost_fen: int = 0, tendered_fen: int | None = None) -> Receipt:
     """Collect the tax of the rent periods ``first..last`` and issue a receipt, in the caller's transaction.
 
     ``first`` / ``last`` name periods by their start date (or the month they start in, see
     :func:`tax_periods`). The same ``idempotency_key`` returns the receipt already issued and charges
     nothing. Refused (and nothing written): a closed day, a cancelled filing, periods outside the term,
-    periods paid already without a repeat reason — also when another window paid them a moment ago."""
+    periods paid already without a repeat reason — also when another window paid them a moment ago.
+    ``tendered_fen``: the cash handed over (cash only, at least the total; none given: the exact total)."""
     key = (idempotency_key or "").strip()
     if not key or len(key) > 64:
         raise CollectionError(_("The form has no valid submission key. Please reload the page."))
@@ -444,6 +446,7 @@ def collect(lease, first, last, method: str, reference: str | None, idempotency_
         raise CollectionError(refused)
     if assessment.total_fen <= 0:
         raise CollectionError(_("The tax for these periods is zero: there is nothing to collect."))
+    tendered_fen = _tendered(method, tendered_fen, assessment.total_fen)
 
     from counter.streets.models import Street
 
@@ -461,7 +464,8 @@ def collect(lease, first, last, method: str, reference: str | None, idempotency_
         receipt_number=f"{street.short_code}-R{year}-{seq:06d}", payer_name=_payer_name(lease),
         first_month=str(periods[0].month), last_month=str(periods[-1].month), period_start=periods[0].start,
         period_end=periods[-1].end, total_fen=assessment.total_fen, method=method,
-        payment_reference=reference, business_date=business_date, clerk_id=clerk.id, issued_at=utcnow(),
+        payment_reference=reference, tendered_fen=tendered_fen, business_date=business_date, clerk_id=clerk.id,
+        issued_at=utcnow(),
         status="issued", idempotency_key=key, assessment_record_id=record_id,
         repeat_reason=repeat_reason if again else None)
     db.session.add(receipt)
@@ -480,11 +484,34 @@ def collect(lease, first, last, method: str, reference: str | None, idempotency_
     record("collection.collect", obj=receipt, actor=clerk if _current_user() is None else None,
            summary=f"{receipt.receipt_number} {span[0]}..{span[1]} {receipt.total_fen} fen {method}",
            after={"receipt_number": receipt.receipt_number, "lease_id": lease.id, "total_fen": receipt.total_fen,
-                  "method": method, "reference": reference,
+                  "method": method, "reference": reference, "tendered_fen": tendered_fen,
                   "months": [receipt.first_month, receipt.last_month], "periods": span,
                   "repeat_reason": receipt.repeat_reason, "repair_cost_fen": assessment.repair_cost_fen,
                   "repair_carry_fen": assessment.repair_carry_fen})
     return receipt
+
+
+def _tendered(method: str, tendered_fen: int | None, total_fen: int) -> int | None:
+    """实收: the cash handed over, at least the total (cash only); none given for cash: the exact total."""
+    if method != "cash":
+        if tendered_fen is not None:
+            raise CollectionError(_("An amount tendered is recorded for cash payments only."), "tendered")
+        return None
+    if tendered_fen is None:
+        return total_fen
+    if tendered_fen < total_fen:
+        raise CollectionError(_("The amount tendered is less than the total of %(total)s.",
+                                total=money(total_fen)), "tendered")
+    if tendered_fen > TENDERED_MAX_FEN:
+        raise CollectionError(_("At most %(max)s.", max=money(TENDERED_MAX_FEN)), "tendered")
+    return int(tendered_fen)
+
+
+def change_due(total_fen: int, tendered_fen: int | None) -> Decimal | None:
+    """找零 in yuan (Decimal), or None when no amount tendered was recorded."""
+    if tendered_fen is None:
+        return None
+    return (Decimal(int(tendered_fen)) - Decimal(int(total_fen))) / 100
 
 
 def _same_lease(receipt: Receipt, lease) -> Receipt:
@@ -581,20 +608,32 @@ def day_figures(street_id: int, clerk_id: int, business_date: date) -> dict:
             "by_item": by_item, "total_fen": sum(by_method.values()), "expected_cash_fen": by_method["cash"]}
 
 
+def day_is_closed(street_id: int, clerk_id: int, business_date: date) -> bool:
+    """Whether the clerk's day is closed (read only: a posting still takes the row and is refused there)."""
+    with unrestricted():
+        return bool(db.session.scalar(select(ClerkDay.closed).where(
+            ClerkDay.street_id == street_id, ClerkDay.clerk_id == clerk_id, ClerkDay.business_date == business_date)))
+
+
 def find_day_close(street_id: int, clerk_id: int, business_date: date) -> DayClose | None:
     return db.session.scalar(select(DayClose).where(DayClose.street_id == street_id, DayClose.clerk_id == clerk_id,
                                                     DayClose.business_date == business_date)
                              .execution_options(populate_existing=True))
 
 
-def close_day(clerk, business_date: date, counted_cash_fen: int, note: str | None = None) -> DayClose:
+def close_day(clerk, business_date: date, counted_cash_fen: int, note: str | None = None, *,
+              expected_seen_fen: int | None = None) -> DayClose:
     """日结 with a blind count: the counted cash is taken first; expected cash and variance are computed
     and stored here, and only shown afterwards. A reopened day is closed again with a new count.
 
     The clerk's day is taken first (``UPDATE clerk_day SET closed = true WHERE ... AND closed = false``):
     a collection of the same clerk and day in flight is committed before the figures are read (it holds
     the row), one that comes later is refused (the day is closed). The close anchors the street's journal
-    head and, at commit, the audit chain's head (:class:`LedgerAnchor`)."""
+    head and, at commit, the audit chain's head (:class:`LedgerAnchor`).
+
+    ``expected_seen_fen``: the expected cash the clerk confirmed (step 2 of the page); a close whose
+    figures, read under the day's lock, differ from it is refused (a posting landed meanwhile) and the
+    caller's transaction is rolled back."""
     if counted_cash_fen is None or int(counted_cash_fen) < 0:
         raise CollectionError(_("Enter the cash counted (0 or more)."), "counted_cash")
     street_id = clerk.street_id
@@ -605,6 +644,9 @@ def close_day(clerk, business_date: date, counted_cash_fen: int, note: str | Non
         raise CollectionError(_("This business day is already closed."))
     figures = day_figures(street_id, clerk.id, business_date)
     expected = figures["expected_cash_fen"]
+    if expected_seen_fen is not None and int(expected_seen_fen) != expected:
+        raise CollectionError(_("The expected cash changed while you were checking (a receipt was issued or "
+                                "reversed): check the figures again."), "expected_cash")
     counted = int(counted_cash_fen)
     note = (note or "").strip() or None
     totals = {"by_method": figures["by_method"], "by_item": figures["by_item"], "total_fen": figures["total_fen"],
@@ -762,9 +804,11 @@ def receipt_print_data(receipt: Receipt) -> dict:
         "total_fen": receipt.total_fen, "total": _yuan(receipt.total_fen),
         "method": receipt.method, "method_zh": printed(METHOD_LABELS[receipt.method]),
         "payment_reference": receipt.payment_reference or "",
+        "tendered": _yuan(receipt.tendered_fen) if receipt.tendered_fen is not None else "",
+        "change": _yuan(receipt.change_fen) if receipt.tendered_fen is not None else "",
         "business_date": receipt.business_date.isoformat(),
         "issued_at": to_local(receipt.issued_at).strftime("%Y-%m-%d %H:%M"),
-        "clerk_name": receipt.clerk.display_name if receipt.clerk else "",
+        "clerk_name": receipt.clerk.signature if receipt.clerk else "",
         "status": receipt.status, "status_zh": printed(RECEIPT_STATUS_LABELS[receipt.status]),
         "void_reason": receipt.void_reason or "",
         "repeat_reason": receipt.repeat_reason or "",

@@ -539,7 +539,9 @@ def _receipt_data(doc: PrintedDocument, receipt, street: Street) -> ReceiptData:
         sample_rates=sample,
         total_fen=receipt.total_fen, total_display=_yuan(receipt.total_fen),
         payment_method_label=method_zh(receipt.method),
-        payment_reference=receipt.payment_reference or "", clerk_name=clerk.display_name if clerk else "",
+        payment_reference=receipt.payment_reference or "", clerk_name=clerk.signature if clerk else "",
+        tendered_display=_yuan(receipt.tendered_fen) if receipt.tendered_fen is not None else "",
+        change_display=_yuan(receipt.change_fen) if receipt.tendered_fen is not None else "",
         business_date=receipt.business_date, voided=receipt.status != "issued",
         void_reason=(f"{receipt_status_zh(receipt.status)}：{receipt.void_reason}"
                      if receipt.status != "issued" else ""))
@@ -577,13 +579,15 @@ def _day_close_data(doc: PrintedDocument, dc, street: Street) -> DayCloseData:
             item_rows.append((code, _yuan(int(value))))
     return DayCloseData(
         meta=_meta(doc, street), street_office=_street_office(street), business_date=dc.business_date,
-        clerk_name=clerk.display_name if clerk else "", receipt_count=dc.receipt_count,
+        clerk_name=clerk.signature if clerk else "", receipt_count=dc.receipt_count,
         totals_by_method=[(method_zh(m), _yuan(int(v))) for m, v in by_method.items()],
         totals_by_item=item_rows, expected_cash=_yuan(dc.expected_cash_fen), counted_cash=_yuan(dc.counted_cash_fen),
         variance=_yuan(dc.variance_fen), variance_note=dc.variance_note or "",
         closed_at=to_local(dc.closed_at).replace(tzinfo=None), supervisor_name=signer.display_name if signer else "",
         receipts=[(r.receipt_number, r.payer_name, method_zh(r.method), _yuan(r.total_fen),
-                   receipt_status_zh(r.status)) for r in receipts])
+                   receipt_status_zh(r.status)) for r in receipts],
+        total=_yuan(int(totals.get("total_fen", 0) or 0)),
+        receipts_total=_yuan(sum(r.total_fen for r in receipts if r.status == "issued")))
 
 
 def print_day_close(dc, reason: str | None = None) -> Printed:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,9 +12,10 @@ from sqlalchemy.orm import selectinload
 from counter.core.access import get_or_404, require
 from counter.core.pagination import Page, paginate
 from counter.leases import labels
-from counter.leases.forms import (AmendForm, CancelForm, LeaseForm, RenewForm, SearchForm, TerminateForm,
-                                  apply_errors)
+from counter.leases.forms import (AmendForm, CancelForm, LeaseForm, PropertyLookupForm, RenewForm, SearchForm,
+                                  TerminateForm, apply_errors)
 from counter.leases.models import Lease, centi_to_m2
+from counter.leases.register import property_found
 from counter.leases.services import (AMENDABLE, LeaseError, LeaseInput, OverlapError, SearchCriteria, amend_lease,
                                      cancel_filing, find_by_code, lease_version, register_lease, renew_lease,
                                      search_leases, terminate_lease, validate_input)
@@ -102,15 +103,33 @@ def search():
 def new():
     form = LeaseForm()
     overlaps = []
+    street_id = form.found_property_street = current_user.street_id
+    if request.method == "POST" and form.add_requested_row():  # "add a row": the form again, as typed
+        return render_template("leases/new.html", form=form, overlaps=overlaps, found=form.found_property(street_id))
     if form.validate_on_submit():
-        done, overlaps = _submit(
-            form, lambda confirm: register_lease(form.to_input(current_user.street_id), confirm_overlap=confirm),
-            lambda lease: _("Lease registered: %(number)s", number=lease.registration_number))
+        def register(confirm):
+            lease = register_lease(form.to_input(street_id), confirm_overlap=confirm)
+            session["focus_next_action"] = lease.id  # the lease page focuses its next action (collect)
+            return lease
+
+        done, overlaps = _submit(form, register,
+                                 lambda lease: _("Lease registered: %(number)s", number=lease.registration_number))
         if done:
             return done
     elif request.method == "POST":  # show the business rules' errors too, all at once
-        _add_rule_errors(form, form.to_input(current_user.street_id))
-    return render_template("leases/new.html", form=form, overlaps=overlaps), _status(request.method == "POST", False)
+        _add_rule_errors(form, form.to_input(street_id))
+    form.focus_first_error()
+    return render_template("leases/new.html", form=form, overlaps=overlaps, found=form.found_property(street_id)), \
+        _status(request.method == "POST", False)
+
+
+@bp.route("/property")
+@require("lease.register")
+def property_card():
+    """The property a house code names, as the registration form shows it (fetched while typing)."""
+    form = PropertyLookupForm(request.args)
+    found = property_found(form.house_code.data, current_user.street_id) if form.validate() else None
+    return render_template("leases/_property_found.html", found=found, looked_up=True)
 
 
 @bp.route("/<int:lease_id>")

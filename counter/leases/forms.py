@@ -1,10 +1,12 @@
-"""Forms of the lease window. Parties are fixed rows (2 landlords, 4 tenants, 1 agent): empty rows are
-ignored, no JavaScript needed, Tab walks through them in order."""
+"""Forms of the lease window. Amendments and renewals show fixed party rows (2 landlords, 4 tenants, 1
+agent); a registration starts with one landlord and one tenant row and adds rows on demand (an "add a
+row" submit button: the form comes back with everything typed and one more row, no JavaScript needed).
+Empty rows are ignored; Tab walks through the rows in order."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from counter.core.bounds import (ADDRESS_MAX, BUILDING_CODE_MAX, HOUSE_CODE_LEN, ID_NUMBER_MAX, PARTY_NAME_MAX,
                                  PHONE_MAX, REASON_MAX, ROOM_MAX, SEARCH_MAX, TERM_YEARS_MAX)
@@ -100,9 +102,18 @@ class TermsForm(CounterForm):
                 entry.form.phone.data = party.phone
 
 
-class LeaseForm(TermsForm):
-    """新增备案: the property (found by house code, else by address and room) and the contract."""
+ADD_ROW_GROUPS = ("landlords", "tenants", "agents", "property")  # "property": find it (no JavaScript)
 
+
+class LeaseForm(TermsForm):
+    """新增备案: the property (found by house code, else by address and room) and the contract. Rows on
+    demand; the building code and the rented area may be left empty (:mod:`counter.leases.register`)."""
+
+    landlords = FieldList(FormField(PartyRow), min_entries=1, max_entries=LANDLORD_ROWS)
+    tenants = FieldList(FormField(PartyRow), min_entries=1, max_entries=TENANT_ROWS)
+    agents = FieldList(FormField(PartyRow), min_entries=0, max_entries=AGENT_ROWS)
+    rented_area = AreaField(_l("Rented area (m²)"), validators=[Optional()])
+    add_row = StringField(validators=[Optional(), AnyOf(ADD_ROW_GROUPS)])
     house_code = StringField(_l("House code (25 characters)"), validators=[Optional(), Length(max=HOUSE_CODE_LEN)],
                              render_kw={"autofocus": True, "autocomplete": "off"})
     building_code = StringField(_l("Building code"), validators=[Optional(), Length(max=BUILDING_CODE_MAX)],
@@ -116,12 +127,89 @@ class LeaseForm(TermsForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.design_use.choices = labels.use_choices()
+        self._found = False
 
     def to_input(self, street_id: int) -> LeaseInput:
-        return LeaseInput(street_id=street_id, house_code=self.house_code.data, building_code=self.building_code.data,
+        from counter.leases.register import apply_defaults
+
+        data = LeaseInput(street_id=street_id, house_code=self.house_code.data, building_code=self.building_code.data,
                           address=self.address.data, room=self.room.data,
                           floor_area_centi=to_hundredths(self.floor_area.data), design_use=self.design_use.data,
                           has_title=bool(self.has_title.data), **self.terms())
+        return apply_defaults(data, self.found_property(street_id))
+
+    def found_property(self, street_id: int | None):
+        """The existing property the house code names (shown before submitting), or None."""
+        if self._found is False:
+            from counter.leases.register import property_found
+
+            self._found = None if self.house_code.errors else property_found(self.house_code.data, street_id)
+        return self._found
+
+    def add_requested_row(self) -> bool:
+        """The "add a row" button: one more row of that group (up to its maximum), nothing validated, nothing
+        saved; the new row's name field gets the focus. False for any other submission."""
+        group = self.add_row.data
+        if group not in ADD_ROW_GROUPS or not self.add_row.validate(self):
+            return False
+        if group == "property":  # "find" (no JavaScript): the property card, the landlord of its last lease
+            self.prefill_landlords(self.found_property_street)
+            self._focus(self.tenants.entries[0].form.name)
+            return True
+        rows = getattr(self, group)
+        if len(rows.entries) < rows.max_entries:
+            rows.append_entry()
+            if group == "agents":
+                rows.entries[-1].form.id_type.data = "credit_code"
+        self._focus(rows.entries[-1].form.name)
+        return True
+
+    found_property_street = None  # set by the view: the clerk's street
+
+    def prefill_landlords(self, street_id) -> None:
+        """Empty landlord rows take the landlords of the found property's latest lease (shown, editable)."""
+        found = self.found_property(street_id)
+        if found is None or not found.landlords or any(not e.form.is_empty() for e in self.landlords.entries):
+            return
+        while len(self.landlords.entries) < min(len(found.landlords), self.landlords.max_entries):
+            self.landlords.append_entry()
+        for entry, p in zip(self.landlords.entries, found.landlords):
+            entry.form.name.data, entry.form.id_type.data = p["name"], p["id_type"]
+            entry.form.id_number.data, entry.form.phone.data = p["id_number"], p["phone"]
+            for f in (entry.form.name, entry.form.id_number, entry.form.phone):
+                f.raw_data = None
+
+    def focus_first_error(self) -> None:
+        """After a refusal the cursor goes to the first field with an error (document order), not the top."""
+        for f in _fields_in_order(self):
+            if f.errors and f.type not in ("CSRFTokenField", "HiddenField"):
+                self._focus(f)
+                return
+
+    def _focus(self, target) -> None:
+        for f in _fields_in_order(self):
+            kw = dict(f.render_kw or {})
+            if f is target:
+                kw["autofocus"] = True
+            else:
+                kw.pop("autofocus", None)
+            f.render_kw = kw
+
+
+# the order of the registration page (templates/leases/new.html, then leases/_terms.html)
+_PAGE_ORDER = ("house_code", "building_code", "address", "room", "floor_area", "design_use", "has_title",
+               "landlords", "is_sublease", "tenants", "lease_use", "rented_area", "signing_date",
+               "start_date", "end_date", "monthly_rent", "deposit", "payment_cycle", "confirm_overlap", "agents")
+
+
+def _fields_in_order(form):
+    for name in _PAGE_ORDER:
+        f = getattr(form, name)
+        if f.type == "FieldList":
+            for entry in f.entries:
+                yield from entry.form
+        else:
+            yield f
 
 
 class AmendForm(TermsForm):
@@ -166,6 +254,15 @@ class SearchForm(CounterForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = [("", _l("Any status"))] + labels.choices(labels.STATUS_LABELS)
+
+
+class PropertyLookupForm(CounterForm):
+    """GET /leases/property?house_code=…: the property card of the registration form."""
+
+    class Meta:
+        csrf = False
+
+    house_code = StringField(validators=[Optional(), Length(max=SEARCH_MAX)])
 
 
 def apply_errors(form, errors: dict[str, list[str]]) -> None:

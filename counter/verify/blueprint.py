@@ -4,7 +4,7 @@ check is logged (time and document only). ``/verify/`` takes a typed code; ``/ve
 the key of the offline tokens printed in the QR codes."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length

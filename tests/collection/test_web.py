@@ -112,22 +112,43 @@ def test_day_close_blind_count_then_figures(clerk_client, supervisor_client, lea
     assert shown not in html  # blind: the expected cash is not shown before the count
     assert clerk_client.post("/collection/day-close", data={"counted_cash": "abc"}).status_code == 422
     assert db.session.scalar(select(func.count()).select_from(DayClose)) == 0
-    counted = f"{(r.total_fen - 500) / 100:.2f}"
-    resp = clerk_client.post("/collection/day-close", data={"counted_cash": counted})
+    counted = f"{(r.total_fen - 500) // 100}.{(r.total_fen - 500) % 100:02d}"
+    # step 2: the figures, nothing written yet; a shortfall is a warning, never a success
+    review = clerk_client.post("/collection/day-close", data={"counted_cash": counted, "action": "review"})
+    assert review.status_code == 200
+    page = review.get_data(as_text=True)
+    assert shown in page and 'id="variance" data-fen="-500"' in page and "badge bad" in page
+    assert f'name="expected_cash" type="hidden" value="{r.total_fen}"' in page
+    assert db.session.scalar(select(func.count()).select_from(DayClose)) == 0
+    confirm = {"counted_cash": counted, "action": "confirm", "expected_cash": str(r.total_fen)}
+    refused = clerk_client.post("/collection/day-close", data=confirm)  # no note, no confirmation
+    assert refused.status_code == 422 and 'id="note-errors"' in refused.get_data(as_text=True)
+    assert 'id="confirm_shortfall-errors"' in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(DayClose)) == 0
+    # a recount goes back to the blind count
+    recount = clerk_client.post("/collection/day-close", data={**confirm, "action": "recount"})
+    assert recount.status_code == 200 and shown not in recount.get_data(as_text=True)
+    # the expected cash the clerk saw differs from the journal's: refused, the fresh figures shown
+    stale = clerk_client.post("/collection/day-close", data={**confirm, "expected_cash": "1", "note": "x",
+                                                             "confirm_shortfall": "y"})
+    assert stale.status_code == 422 and db.session.scalar(select(func.count()).select_from(DayClose)) == 0
+    resp = clerk_client.post("/collection/day-close", data={**confirm, "note": "少收5元找零", "confirm_shortfall": "y"})
     assert resp.status_code == 302
     dc = db.session.scalar(select(DayClose))
-    assert dc.variance_fen == -500 and dc.expected_cash_fen == r.total_fen
+    assert dc.variance_fen == -500 and dc.expected_cash_fen == r.total_fen and dc.variance_note == "少收5元找零"
     page = clerk_client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert shown in page
+    assert shown in page and 'class="warning"' in page and "badge bad" in page and 'id="receipts-total"' in page
+    # the collect page says the day is closed before anything is typed, with no enabled form
+    collect_page = clerk_client.get(f"/collection/lease/{lease_a.id}").get_data(as_text=True)
+    assert 'id="day-closed"' in collect_page and "<fieldset class=\"plain\" disabled>" in collect_page
     # posting to the closed day is refused through the form too
     start, _ = svc.lease_months(lease_a)
     m = str(start.add(2))
     resp = clerk_client.post(f"/collection/lease/{lease_a.id}",
                              data={"first_month": m, "last_month": m, "method": "cash", "idempotency_key": "c" * 32})
     assert resp.status_code == 422
-    # the supervisor cannot sign before the note; then signs
-    assert supervisor_client.post(f"/collection/day-close/{dc.id}/sign").status_code == 422
-    assert clerk_client.post(f"/collection/day-close/{dc.id}/note", data={"note": "少收5元找零"}).status_code == 302
+    # the note was given with the close (it may still be changed before the supervisor signs)
+    assert clerk_client.post(f"/collection/day-close/{dc.id}/note", data={"note": "少收5元找零，已补"}).status_code == 302
     assert supervisor_client.post(f"/collection/day-close/{dc.id}/sign").status_code == 302
     assert supervisor_client.post(f"/collection/day-close/{dc.id}/reopen", data={"reason": "补录"}).status_code == 302
     db.session.expire_all()

@@ -54,6 +54,17 @@ def month_start(d: date, back: int) -> date:
 
 # ------------------------------------------------------------------------------------------ helpers
 
+def has_focus(page, field_id: str, timeout: float = 5000) -> bool:
+    """Whether the element gets the focus (autofocus is applied at the first rendering after the load,
+    which a loaded machine may deliver after ``goto`` returns)."""
+    try:
+        page.wait_for_function("id => document.activeElement && document.activeElement.id === id", arg=field_id,
+                               timeout=timeout)
+    except Exception:  # playwright's TimeoutError
+        return False
+    return True
+
+
 def tab_to(page, field_id: str, limit: int = 120) -> None:
     """Press Tab until the field has the focus (date inputs take several presses: one per segment)."""
     for _ in range(limit):
@@ -180,7 +191,7 @@ def test_clerk_registers_lease_from_keyboard(live_server, new_page, shots, story
     press_enter_and_wait(page)
     assert page.url.endswith("/leases/new")
     # the house code has the focus on arrival
-    assert page.evaluate("document.activeElement.id") == "house_code"
+    assert has_focus(page, "house_code")
 
     today = business_today()
     start = month_start(today, 2)
@@ -196,8 +207,16 @@ def test_clerk_registers_lease_from_keyboard(live_server, new_page, shots, story
     }
     for fid in ("house_code", "building_code", "address", "room", "floor_area", "landlords-0-name",
                 "landlords-0-id_number", "landlords-0-phone", "tenants-0-name", "tenants-0-id_number",
-                "tenants-0-phone", "tenants-1-name", "tenants-1-id_number", "rented_area"):
+                "tenants-0-phone"):
         type_into(page, fid, values[fid])
+    # one tenant row to start with: "add a row" (a submit button: the form comes back as typed, one row more)
+    assert page.locator("#tenants-1-name").count() == 0
+    tab_to(page, "add-tenants")
+    press_enter_and_wait(page)
+    assert has_focus(page, "tenants-1-name")
+    for fid in ("tenants-1-name", "tenants-1-id_number"):
+        type_into(page, fid, values[fid])
+    assert page.input_value("#rented_area") == values["rented_area"]  # taken from the floor area
     type_date(page, "signing_date", signed)
     type_date(page, "start_date", start)
     type_date(page, "end_date", end)
@@ -216,6 +235,8 @@ def test_clerk_registers_lease_from_keyboard(live_server, new_page, shots, story
     for fid, d in (("signing_date", signed), ("start_date", start), ("end_date", end)):
         assert page.input_value(f"#{fid}") == d.isoformat(), fid
     assert page.input_value("#monthly_rent") in ("4500", "4500.00")
+    # the cursor is on the field in error, not on the first field
+    assert has_focus(page, "tenants-1-id_number")
     shots(page, "02-lease-form-error")
 
     # fix only that field: Tab to it, select all, type, Enter
@@ -237,13 +258,14 @@ def test_clerk_registers_lease_from_keyboard(live_server, new_page, shots, story
     parties = page.locator("table.data").first.inner_text()
     for name in ("王建国", TENANT1_NAME, "李红"):
         assert name in parties
+    assert has_focus(page, "collect-action")  # the next action has the focus
     shots(page, "03-lease")
     story.update(lease_id=lease_id, lease_url=page.url, registration_number=registration_number,
                  registration_code=registration_code, start=start, end=end)
 
     # a barcode scanner types the code (lower case, no hyphens) into the search field and presses Enter
     page.goto(base + "/leases/")
-    assert page.evaluate("document.activeElement.id") == "q"
+    assert has_focus(page, "q")
     page.keyboard.type(registration_code.lower().replace("-", ""))
     press_enter_and_wait(page)
     assert page.url == story["lease_url"]
@@ -333,7 +355,7 @@ def test_clerk_scans_certificate_number(live_server, new_page, story):
     need_story(story, "certificate_number")
     page = new_page("nanyuan.clerk")
     page.goto(live_server.url + "/leases/")
-    assert page.evaluate("document.activeElement.id") == "q"
+    assert has_focus(page, "q")
     page.keyboard.type(story["certificate_number"])
     press_enter_and_wait(page)
     landed = re.search(r"/leases/(\d+)$", page.url)
@@ -374,6 +396,11 @@ def test_clerk_closes_the_day(live_server, new_page, shots, story):
     page.fill("#counted_cash", "0")  # everything was paid by transfer
     shots(page, "07-day-close-count")
     press_enter_and_wait(page)
+    # step 2: expected, counted and variance; confirm or count again
+    assert page.locator("#variance").get_attribute("data-fen") == "0"
+    assert page.locator("#confirm-close").is_visible() and page.locator("#recount").is_visible()
+    shots(page, "07b-day-close-review")
+    click_and_wait(page, page.locator("#confirm-close"))
     assert re.search(r"/collection/day-close/\d+$", page.url), page.url
     assert page.locator("h1 .badge.ok").is_visible()
     assert story["receipt_number"] in page.locator("table.data").last.inner_text()
@@ -471,7 +498,7 @@ def test_citizen_estimates_tax(live_server, new_page, shots):
     page = new_page()
     page.goto(live_server.url + "/login")
     click_and_wait(page, page.locator('a[href$="/estimate"]'))
-    assert page.evaluate("document.activeElement.id") == "use"
+    assert has_focus(page, "use")
     page.fill("#rent", "4500")
     page.fill("#area", "89.5")
     page.fill("#months", "3")

@@ -41,7 +41,8 @@ REFUSALS = {"day closed": "已日结，不能再入账", "paid already": "已缴
             "more than outstanding": "超过该所属期的未解缴金额", "not closed": "该营业日未日结",
             "signed or reopened": "只有已日结的营业日才能签字", "already signed": "该日结已签字",
             "variance note": "现金差异须先填写说明", "own close": "本人的日结须由另一位主管签字",
-            "note too late": "说明不能再修改", "closed already": "该营业日已日结。"}
+            "note too late": "说明不能再修改", "closed already": "该营业日已日结。",
+            "expected changed": "请重新核对"}
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="the race harness runs on PostgreSQL only")
 
@@ -223,7 +224,13 @@ def _reverse(b: Browser, rng: random.Random, shared: Shared) -> None:
 
 
 def _close(b: Browser, shared: Shared) -> None:
-    status, html, loc = b.request("POST", "/collection/day-close", {"counted_cash": "0"})
+    # two steps: the count shows the expected cash, the confirmation closes with it (refused if it changed)
+    status, html, loc = b.request("POST", "/collection/day-close", {"counted_cash": "0", "action": "review"})
+    m = re.search(r'name="expected_cash" type="hidden" value="(\d+)"', html or "")
+    if status == 200 and m:
+        status, html, loc = b.request("POST", "/collection/day-close", {
+            "counted_cash": "0", "action": "confirm", "expected_cash": m.group(1), "note": "未点现金",
+            "confirm_shortfall": "y"})
     shared.note("close", status, html)
     if status == 302 and loc and "/day-close/" in loc:
         dc = int(loc.rstrip("/").split("/")[-1])

@@ -24,9 +24,61 @@ def test_nav_and_forms_are_keyboard_ready(clerk_client):
     page = clerk_client.get("/leases/new").get_data(as_text=True)
     assert 'id="house_code"' in page and "autofocus" in page.split('id="house_code"')[0][-300:] + page.split('id="house_code"')[1][:300]
     assert 'type="submit"' in page and "新增备案" in page
-    assert 'name="tenants-3-id_number"' in page and 'name="agents-0-name"' in page
+    # one landlord and one tenant row to start with, the others on demand
+    assert 'name="landlords-0-name"' in page and 'name="tenants-0-id_number"' in page
+    assert 'name="landlords-1-name"' not in page and 'name="tenants-1-name"' not in page
+    assert 'name="agents-0-name"' not in page
+    for group in ("landlords", "tenants", "agents"):
+        assert f'name="add_row" value="{group}"' in page
     search = clerk_client.get("/leases/").get_data(as_text=True)
     assert 'name="q"' in search and "autofocus" in search
+
+
+def _focused(html: str) -> list[str]:
+    """The ids of the form fields rendered with ``autofocus``."""
+    import re
+
+    return re.findall(r'<(?:input|select|textarea)\b[^>]*\bautofocus\b[^>]*\bid="([^"]+)"', html)
+
+
+def test_add_a_row_without_javascript_keeps_everything_typed(clerk_client, app):
+    data = form_data(**{"tenants-1-name": "", "tenants-1-id_number": ""})
+    data = {k: v for k, v in data.items() if not k.startswith(("tenants-1", "tenants-2", "tenants-3"))}
+    resp = clerk_client.post("/leases/new", data={**data, "add_row": "tenants"})
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    assert 'name="tenants-1-name"' in html and 'name="tenants-2-name"' not in html
+    assert f'value="{TENANT_ID}"' in html and f'value="{HOUSE}"' in html and "has-error" not in html
+    assert _focused(html) == ["tenants-1-name"]  # the new row's name has the focus, nothing else
+    assert db.session.scalar(select(func.count(Lease.id))) == 0
+    for odd in (" ", "payments", "tenants\x00"):  # not a button's value: an ordinary submission, never a 500
+        assert clerk_client.post("/leases/new", data={**data, "add_row": odd, "monthly_rent": "abc"}).status_code == 422
+    # a wrong value: the cursor goes to the first field with an error
+    resp = clerk_client.post("/leases/new", data={**data, "monthly_rent": "abc"})
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert _focused(html) == ["monthly_rent"]
+
+
+def test_register_defaults_and_existing_property(clerk_client, app):
+    """The rented area defaults to the floor area, the building code to the house code's first 19 characters;
+    a property on file is shown (with its active leases) before submitting, its landlord offered."""
+    data = form_data(rented_area="", building_code="")
+    lease_id = _register(clerk_client, **{k: v for k, v in data.items() if k in ("rented_area", "building_code")})
+    lease = db.session.get(Lease, lease_id)
+    assert lease.rented_area_centi == lease.premises.floor_area_centi
+    assert lease.premises.building_code == lease.premises.house_code[:19]
+    card = clerk_client.get(f"/leases/property?house_code={HOUSE.lower()}").get_data(as_text=True)
+    assert 'id="found-property"' in card and lease.registration_code in card and lease.premises.address in card
+    assert LANDLORD_ID in card  # the landlord of its latest lease, offered for the empty landlord rows
+    assert 'id="no-property"' in clerk_client.get("/leases/property?house_code=" + "9" * 25).get_data(as_text=True)
+    # without JavaScript: "find the property" re-renders with the card, the landlord row filled, the
+    # new-property fields hidden and the first tenant focused
+    resp = clerk_client.post("/leases/new", data={"house_code": HOUSE, "add_row": "property",
+                                                   "landlords-0-name": "", "tenants-0-name": ""})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'id="found-property"' in html and 'id="new-property" hidden' in html
+    assert f'value="{LANDLORD_ID}"' in html and _focused(html) == ["tenants-0-name"]
 
 
 def test_register_and_view_in_the_browser(clerk_client, app):
@@ -38,6 +90,10 @@ def test_register_and_view_in_the_browser(clerk_client, app):
     assert "王伟" in page and "李娜" in page and HOUSE in page
     assert "¥4,500.00" in page and "新增备案" in page and "clerk_a" in page
     assert lease.monthly_rent_fen == 450000 and lease.rented_area_centi == 8850 and lease.deposit_fen == 900000
+    # after saving, the next action (collect) has the focus, once
+    assert "autofocus" in page.split('id="collect-action"')[1][:250]
+    again = clerk_client.get(f"/leases/{lease_id}").get_data(as_text=True)
+    assert "autofocus" not in again.split('id="collect-action"')[1][:250]
 
 
 def test_bad_input_answers_422_keeps_input_and_saves_nothing(clerk_client, app):
