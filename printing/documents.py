@@ -160,6 +160,7 @@ class DayCloseData:
     receipts: Sequence[tuple[str, str, str, str, str]]  # (number, payer, method, amount, status)
     total: str = ""            # 合计 of the day (the journal's net, as the by-method and by-item tables)
     receipts_total: str = ""   # 合计 of the receipts listed that stand (issued)
+    receipts_standing: int = 0  # how many of the receipts listed stand (issued)
 
 
 @dataclass(frozen=True)

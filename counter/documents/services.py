@@ -587,7 +587,8 @@ def _day_close_data(doc: PrintedDocument, dc, street: Street) -> DayCloseData:
         receipts=[(r.receipt_number, r.payer_name, method_zh(r.method), _yuan(r.total_fen),
                    receipt_status_zh(r.status)) for r in receipts],
         total=_yuan(int(totals.get("total_fen", 0) or 0)),
-        receipts_total=_yuan(sum(r.total_fen for r in receipts if r.status == "issued")))
+        receipts_total=_yuan(sum(r.total_fen for r in receipts if r.status == "issued")),
+        receipts_standing=sum(1 for r in receipts if r.status == "issued"))
 
 
 def print_day_close(dc, reason: str | None = None) -> Printed:

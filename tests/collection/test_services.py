@@ -134,7 +134,7 @@ def test_repeat_months_need_a_reason(lease_a, users):
     db.session.commit()
     with pytest.raises(svc.CollectionError) as err:
         _collect(lease_a, users, "k2", first="2026-02", last="2026-03")
-    assert err.value.field == "repeat_reason" and "2026-02" in err.value.message
+    assert err.value.field == "repeat_reason" and "2026年2月1日" in err.value.message  # the period, dated by locale
     db.session.rollback()
     r = _collect(lease_a, users, "k2", first="2026-02", last="2026-03", repeat_reason="landlord paid twice by mistake")
     db.session.commit()

@@ -88,7 +88,7 @@ def test_day_close_sheet(clerk_client, lease_a, users, tmp_path):
                      doc.doc_number):
         assert expected in text, expected
     # totals rows (issue 15): the by-method and by-item tables and the receipts list each end with 合计
-    assert text.count("合计") >= 3 and "合计（正常收据1张）" in text, text
+    assert text.count("合计") >= 3 and "合计（有效收据1张）" in text, text
     (tmp_path / "sheet.pdf").write_bytes(resp.data)
     assert ("CODE-128", doc.doc_number) in zbar(resp.data, tmp_path)
 

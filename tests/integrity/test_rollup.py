@@ -13,7 +13,7 @@ from counter.collection.integrity import verify_ledger
 from counter.collection.models import JournalDayTotal, JournalEntry, JournalRollup
 from counter.core.timeutil import business_today
 from counter.extensions import db
-from counter.ledger import rollup
+from counter.collection import rollup
 from counter.ledger.services import annual_statistics, daily_summary, district_overview
 
 from tests.integrity.racelib import make_lease
