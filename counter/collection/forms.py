@@ -100,7 +100,7 @@ class CountForm(CounterForm):
 
     counted_cash = MoneyField(_l("Cash counted (yuan)"), validators=[InputRequired()], max_value=AMOUNT_MAX,
                               render_kw={"autofocus": True, "inputmode": "decimal", "autocomplete": "off"})
-    action = StringField(validators=[Optional(), AnyOf(["review", "confirm", "recount"])])
+    action = StringField(validators=[Optional(), Length(max=16), AnyOf(["review", "confirm", "recount"])])
     expected_cash = HiddenField(validators=[Optional(), Length(max=20)])
     note = TextAreaField(_l("Explanation of the difference"), validators=[Optional(), Length(max=REASON_MAX)],
                          render_kw={"rows": 3})

@@ -113,7 +113,7 @@ class LeaseForm(TermsForm):
     tenants = FieldList(FormField(PartyRow), min_entries=1, max_entries=TENANT_ROWS)
     agents = FieldList(FormField(PartyRow), min_entries=0, max_entries=AGENT_ROWS)
     rented_area = AreaField(_l("Rented area (m²)"), validators=[Optional()])
-    add_row = StringField(validators=[Optional(), AnyOf(ADD_ROW_GROUPS)])
+    add_row = StringField(validators=[Optional(), Length(max=32), AnyOf(ADD_ROW_GROUPS)])
     house_code = StringField(_l("House code (25 characters)"), validators=[Optional(), Length(max=HOUSE_CODE_LEN)],
                              render_kw={"autofocus": True, "autocomplete": "off"})
     building_code = StringField(_l("Building code"), validators=[Optional(), Length(max=BUILDING_CODE_MAX)],

@@ -20,6 +20,7 @@ wildcard, so at 1 M leases every such search scanned all properties (157 ms p95,
   and is the documented fallback.
 """
 from alembic import op
+import sqlalchemy as sa
 
 revision = "0013"
 down_revision = "0012"
@@ -33,8 +34,12 @@ def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    # the operator class lives in the extension's schema, which need not be on this search_path
+    schema = op.get_bind().execute(sa.text(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = 'pg_trgm'")).scalar_one()
     for name, column in INDEXES:
-        op.execute(f"CREATE INDEX IF NOT EXISTS {name} ON property USING gin ({column} gin_trgm_ops)")
+        op.execute(f'CREATE INDEX IF NOT EXISTS {name} ON property USING gin ({column} "{schema}".gin_trgm_ops)')
 
 
 def downgrade() -> None:

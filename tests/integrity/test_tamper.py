@@ -96,7 +96,8 @@ def test_tail_removed_with_serial_counter_lowered(app, day):
 
 def test_receipt_amount_or_status_edited(app, day):
     r1, r2, _r3 = day["receipts"]
-    tamper(f"UPDATE receipt SET total_fen = total_fen + 100 WHERE id = {r1.id}",
+    # a tamperer who knows the schema moves the cash tendered with the total (its CHECK keeps tendered >= total)
+    tamper(f"UPDATE receipt SET total_fen = total_fen + 100, tendered_fen = tendered_fen + 100 WHERE id = {r1.id}",
            f"UPDATE receipt SET status = 'issued', void_reason = NULL WHERE id = {r2.id}")
     problems = {p.id: p for p in verify_ledger() if p.table == "receipt" and p.problem == "receipt_journal"}
     assert "total_fen is" in problems[r1.id].detail and "collection lines sum to" in problems[r1.id].detail
