@@ -27,9 +27,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from counter.core.timeutil import business_today
-from tests.integrity.pglib import fresh_database, sibling_url, stop
+from tests.integrity.pglib import PROJECT_ROOT, free_port, fresh_database, server_env, sibling_url, start_gunicorn, stop
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 OPERATIONS = int(os.environ.get("RACE_OPERATIONS", "1000"))
 THREADS = 10
@@ -85,14 +84,6 @@ def _prepare(owner_url: str, workdir: Path) -> dict:
     return {"people": people, "leases": leases}
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from counter.core.privileges import app_url
@@ -100,27 +91,12 @@ def server(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("race")
     owner = sibling_url(TEST_DATABASE_URL, "_race")
     data = _prepare(owner, workdir)
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": app_url(owner, "counter_app"), "SECRET_KEY": f"race-{port}",
-           "LEDGER_HMAC_KEY": LEDGER_KEY, "PYTHONUNBUFFERED": "1",
-           "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    env.pop("FLASK_APP", None)
+    port = free_port()
+    env = server_env(app_url(owner, "counter_app"), f"race-{port}", LEDGER_KEY)
     log = workdir / "gunicorn.log"
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "4", "-b",
-                                 f"127.0.0.1:{port}", "--timeout", "120", "wsgi:app"],
-                                cwd=PROJECT_ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
+    proc = start_gunicorn(env, port, log, workers=2)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/login", timeout=10).close()
-                break
-            except OSError:  # not listening yet, or still starting its workers
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start:\n{log.read_text()[-3000:]}") from None
-                time.sleep(0.2)
         yield {"base": base, "owner": owner, "env": env, "log": log, **data}
     finally:
         stop(proc)

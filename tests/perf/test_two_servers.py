@@ -13,10 +13,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -26,9 +23,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.integrity.pglib import fresh_database, sibling_url, stop
+from tests.integrity.pglib import free_port, fresh_database, server_env, sibling_url, start_gunicorn, stop
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 LEDGER_KEY = "two-servers-ledger-key"
 PASSWORD = "two servers 18"
@@ -77,33 +73,6 @@ def _prepare(owner_url: str, workdir: Path) -> dict:
     return {"lease": lease, "street_id": street_id}
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(env: dict, port: int, log: Path) -> subprocess.Popen:
-    with open(log, "wb") as fh:
-        return subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "4", "-b",
-                                 f"127.0.0.1:{port}", "--timeout", "120", "wsgi:app"],
-                                cwd=PROJECT_ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
-
-
-def _wait(base: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/login", timeout=10).close()
-            return
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start:\n{log.read_text()[-3000:]}") from None
-            time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     from counter.core.privileges import app_url
@@ -111,22 +80,16 @@ def servers(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("two")
     owner = sibling_url(TEST_DATABASE_URL, "_two")
     data = _prepare(owner, workdir)
-    env = {**os.environ, "DATABASE_URL": app_url(owner, "counter_app"), "SECRET_KEY": "two-servers",
-           "LEDGER_HMAC_KEY": LEDGER_KEY, "PYTHONUNBUFFERED": "1",
-           "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    env.pop("FLASK_APP", None)
+    env = server_env(app_url(owner, "counter_app"), "two-servers", LEDGER_KEY)
     procs, bases = [], []
     try:
         for name in ("a", "b"):
-            port = _free_port()
-            log = workdir / f"gunicorn-{name}.log"
-            procs.append((_start(env, port, log), log))
+            port = free_port()
+            procs.append(start_gunicorn(env, port, workdir / f"gunicorn-{name}.log", workers=1))
             bases.append(f"http://127.0.0.1:{port}")
-        for (proc, log), base in zip(procs, bases):
-            _wait(base, proc, log)
         yield {"bases": bases, "owner": owner, "workdir": workdir, **data}
     finally:
-        for proc, _log in procs:
+        for proc in procs:
             stop(proc)
 
 
