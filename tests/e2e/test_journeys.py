@@ -370,7 +370,7 @@ def test_clerk_scans_document_number_into_the_top_bar_and_sees_the_whole_lease(l
     live_server.need("scan.scan", feature="scanner field")
     page = new_page("nanyuan.clerk")
     page.goto(live_server.url + "/")
-    assert page.evaluate("document.activeElement.id") == "scan-q"
+    assert has_focus(page, "scan-q")
     page.keyboard.type(story["certificate_number"])
     press_enter_and_wait(page)
     assert page.url == story["lease_url"], f"the document number {story['certificate_number']} opened {page.url}"
