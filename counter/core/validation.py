@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, IntegerField
-from wtforms.widgets import DateInput, TextInput
+from wtforms.widgets import TextInput
 
 from counter.core.bounds import (AREA_MAX_M2, AREA_PLACES, DATE_MIN, FUTURE_YEARS_MAX, MONEY_PLACES,
                                  MONTHLY_RENT_MAX, PAGE_MAX, TERM_YEARS_MAX)
@@ -196,7 +196,10 @@ def clamp_page(value) -> int:
 
 # ------------------------------------------------------------------------------------------------ dates
 
-_DATE_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+# Year, month, day — always in this order (GB/T 7408, and unambiguous in English too): 2026-12-01,
+# 2026/12/1, 2026.12.1, 2026年12月1日, or the eight digits a clerk types without separators (20261201).
+_DATE_RE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})|(\d{4})(\d{2})(\d{2})|(\d{4})年(\d{1,2})月(\d{1,2})日",
+                      re.ASCII)
 _MONTH_RE = re.compile(r"(\d{4})-(\d{1,2})", re.ASCII)
 
 
@@ -228,13 +231,15 @@ def check_date(d: date, *, earliest: date = DATE_MIN, latest: date | None = None
 
 
 def parse_date(value, *, earliest: date = DATE_MIN, latest: date | None = None) -> date:
-    """``YYYY-MM-DD`` (ASCII or full-width digits) -> a date inside the window."""
+    """A date in year-month-day order (``YYYY-MM-DD``, ``YYYY/M/D``, ``YYYY.M.D``, ``YYYYMMDD``,
+    ``YYYY年M月D日``; ASCII or full-width digits) -> a date inside the window."""
     text = str(value or "").strip().translate(_FULLWIDTH)
-    m = _DATE_RE.fullmatch(text) if len(text) <= 10 else None
+    m = _DATE_RE.fullmatch(text) if len(text) <= 11 else None
     if not m:
         raise InvalidInput(_l("Enter a date as YYYY-MM-DD."))
+    year, month, day = (int(g) for g in m.groups() if g is not None)
     try:
-        d = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        d = date(year, month, day)
     except ValueError:
         raise InvalidInput(_l("This date does not exist.")) from None
     return check_date(d, earliest=earliest, latest=latest)
@@ -398,15 +403,26 @@ class AreaField(_DecimalField):
         return parse_area(text, positive=self.positive)
 
 
-class LocaleDateInput(DateInput):
-    """``<input type="date" lang="zh-CN|en">``: the UI language on the input. Chromium (Debian's 1xx,
-    headless or not) ignores ``lang`` on date inputs and lays the segments out in the browser's own locale
-    (mm/dd/yyyy under en-US); the attribute serves browsers that honour it and assistive technology."""
+class LocaleDateInput(TextInput):
+    """A date typed in the app's format, not the browser's: ``<input type="text" inputmode="numeric"
+    data-date lang=... placeholder=...>`` holding ``YYYY-MM-DD``. Chromium's ``type="date"`` lays its
+    segments out in the browser's locale (mm/dd/yyyy under en-US, whatever ``lang`` says) and costs a Tab
+    per segment; this input is one Tab stop, accepts the year-month-day forms of :func:`parse_date`
+    (``20261201`` too), and counter.js spells the date typed out beside it in the UI language
+    (2026年12月1日周二 / Tue, December 1, 2026). Without JavaScript the server still accepts every form."""
 
     def __call__(self, field, **kwargs):
         from counter.core.i18n import html_lang
 
+        kwargs.pop("type", None)
         kwargs.setdefault("lang", html_lang())
+        kwargs.setdefault("inputmode", "numeric")
+        kwargs.setdefault("autocomplete", "off")
+        kwargs.setdefault("maxlength", 11)
+        kwargs.setdefault("size", 11)
+        kwargs.setdefault("placeholder", str(_l("YYYY-MM-DD")))
+        kwargs.setdefault("data-date", "")
+        kwargs.setdefault("data-invalid", str(_l("This date does not exist.")))
         return super().__call__(field, **kwargs)
 
 

@@ -88,12 +88,14 @@
     });
     if (end) end.addEventListener("input", function () { autoEnd = false; });
     if (start && end) start.addEventListener("input", function () {
-      var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(start.value);
-      if (!m || !(autoEnd || !end.value) || Number(m[1]) < 1900) return;
-      var d = new Date(Date.UTC(Number(m[1]) + 1, Number(m[2]) - 1, Number(m[3])));
-      if (d.getUTCMonth() !== Number(m[2]) - 1) d = new Date(Date.UTC(Number(m[1]) + 1, 2, 1));  // 29 Feb
+      var s = parseDate(start.value);
+      if (!s || !(autoEnd || !end.value) || s.getUTCFullYear() < 1900) return;
+      var y = s.getUTCFullYear(), mo = s.getUTCMonth();
+      var d = new Date(Date.UTC(y + 1, mo, s.getUTCDate()));
+      if (d.getUTCMonth() !== mo) d = new Date(Date.UTC(y + 1, 2, 1));  // 29 Feb
       d = new Date(d.getTime() - 86400000);
       end.value = d.toISOString().slice(0, 10);
+      end.dispatchEvent(new Event("change"));
       autoEnd = true;
     });
   }
@@ -127,7 +129,40 @@
     update();
   }
 
+  // ---------------------------------------------------------------- dates in the app's format
+  // A date input (input[data-date], counter.core.validation.LocaleDateInput) takes year-month-day in any of
+  // the forms the server accepts; eight digits (20261201) become 2026-12-01 as they are typed, and the date
+  // is spelled out below the input in the UI language (<html lang>), whatever the browser's language is.
+  var DATE = /^(\d{4})[-\/.](\d{1,2})[-\/.](\d{1,2})$|^(\d{4})(\d{2})(\d{2})$|^(\d{4})年(\d{1,2})月(\d{1,2})日$/;
+
+  function parseDate(text) {
+    var m = DATE.exec((text || "").trim().replace(/[０-９]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); }));
+    if (!m) return null;
+    var parts = m.slice(1).filter(function (g) { return g !== undefined; }).map(Number);
+    var d = new Date(Date.UTC(parts[0], parts[1] - 1, parts[2]));
+    if (d.getUTCFullYear() !== parts[0] || d.getUTCMonth() !== parts[1] - 1 || d.getUTCDate() !== parts[2]) return null;
+    return d;
+  }
+
+  function initDate(input) {
+    var echo = document.createElement("span"), lang = document.documentElement.lang || "zh-CN";
+    var spell = new Intl.DateTimeFormat(lang, {year: "numeric", month: "long", day: "numeric", weekday: "short", timeZone: "UTC"});
+    echo.className = "date-echo";
+    echo.setAttribute("aria-live", "polite");
+    input.insertAdjacentElement("afterend", echo);
+    function update() {
+      var v = input.value.trim(), d = parseDate(v);
+      if (d && /^\d{8}$/.test(v)) input.value = d.toISOString().slice(0, 10);
+      echo.textContent = d ? spell.format(d) : (v.length >= 8 ? input.getAttribute("data-invalid") || "?" : "");
+      echo.classList.toggle("bad", !d && v.length >= 8);
+    }
+    input.addEventListener("input", update);
+    input.addEventListener("change", update);  // set by a script (the term's end follows its start)
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-date]"), initDate);  // before the form's own listeners
     var form = $("lease-form");
     if (form) initLeaseForm(form);
     var out = $("change");

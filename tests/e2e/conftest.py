@@ -32,7 +32,7 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
-                 "--lang=en-US"]  # fixes the date inputs' segment order (mm/dd/yyyy) for keyboard typing
+                 "--lang=en-US"]  # an English browser: the app's Chinese pages (their date inputs too) must not follow it
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "e2e"
 DEMO_PASSWORD = "counter-demo"

@@ -69,7 +69,7 @@ class Keys:
 
     def date(self, field_id: str, d: date) -> None:
         self.tab_to(field_id)
-        self.type(d.strftime("%m%d%Y"))  # Chromium's mm/dd/yyyy segments (the harness runs --lang=en-US)
+        self.type(d.strftime("%Y%m%d"))  # eight digits, year first: the input writes 2026-12-01 itself
         assert self.page.input_value(f"#{field_id}") == d.isoformat()
 
     def enter_and_wait(self):
@@ -153,6 +153,11 @@ def _register_tenants_and_terms(k: Keys, page):
     k.date("signing_date", signed)
     k.date("start_date", start)
     assert page.input_value("#end_date") == end.isoformat()  # one year from the start, suggested
+    # the dates follow the app's language, not the (en-US) browser's: spelled out in Chinese beside the inputs
+    spelled = page.locator("#start_date + .date-echo").inner_text()
+    assert spelled.startswith(f"{start.year}年{start.month}月{start.day}日"), spelled
+    assert page.locator("#end_date + .date-echo").inner_text().startswith(f"{end.year}年{end.month}月{end.day}日")
+    assert page.get_attribute("#start_date", "placeholder") == "年-月-日"
     k.fill("monthly_rent", "4500")
     k.fill("deposit", "9000")
     return k.enter_and_wait()

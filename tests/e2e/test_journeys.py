@@ -84,9 +84,9 @@ def type_into(page, field_id: str, text: str) -> None:
 
 
 def type_date(page, field_id: str, d: date) -> None:
-    """Chromium's date input (launched with --lang=en-US: mm/dd/yyyy segments), typed digit by digit."""
+    """A date input in the app's format (a text input: eight digits, year first), typed digit by digit."""
     tab_to(page, field_id)
-    page.keyboard.type(d.strftime("%m%d%Y"))
+    page.keyboard.type(d.strftime("%Y%m%d"))
     assert page.input_value(f"#{field_id}") == d.isoformat()
 
 

@@ -132,7 +132,7 @@ def test_admin_overview_covers_all_streets_with_a_chart(admin_client, data, stre
 
 def test_record_and_reverse_remittance_in_the_browser(finance_client, data, streets):
     page = finance_client.get("/ledger/remittances").get_data(as_text=True)
-    assert 'name="period_start"' in page and 'type="date"' in page
+    assert 'name="period_start"' in page and 'data-date' in page
     form = {"period_start": "2026-03-01", "period_end": "2026-03-31", "amount": "20.00", "reference": "国库-001",
             "remitted_on": "2026-04-02"}
     too_much = finance_client.post("/ledger/remittances", data={**form, "amount": "31.01"})

@@ -39,15 +39,40 @@ def test_dates_periods_and_date_inputs_follow_the_ui_language(app, streets, user
     assert f'id="receipt-periods">{s.year}年{s.month}月{s.day}日 至 {e.year}年{e.month}月{e.day}日<' in zh
     form = clerk_client.get("/leases/new").get_data(as_text=True)
     assert '<html lang="zh-CN">' in form
-    dates = re.findall(r'<input[^>]*type="date"[^>]*>', form)
-    assert dates and all('lang="zh-CN"' in d for d in dates)
+    dates = re.findall(r'<input[^>]*data-date[^>]*>', form)
+    # typed in the app's format, not laid out by the browser's locale: text inputs with the UI language
+    assert len(dates) == 3 and all('type="text"' in d and 'lang="zh-CN"' in d and 'placeholder="年-月-日"' in d
+                                   for d in dates)
+    assert 'type="date"' not in form
 
     clerk_client.post("/locale", data={"locale": "en", "next": "/"})
     en = clerk_client.get(f"/collection/receipt/{receipt.id}").get_data(as_text=True)
     assert f'id="receipt-periods">{s:%b} {s.day}, {s.year} – {e:%b} {e.day}, {e.year}<' in en
     form = clerk_client.get("/leases/new").get_data(as_text=True)
     assert '<html lang="en">' in form
-    assert all('lang="en"' in d for d in re.findall(r'<input[^>]*type="date"[^>]*>', form))
+    dates = re.findall(r'<input[^>]*data-date[^>]*>', form)
+    assert len(dates) == 3 and all('lang="en"' in d and 'placeholder="YYYY-MM-DD"' in d for d in dates)
+
+
+def test_a_date_is_typed_year_month_day_in_any_common_form(app):
+    """What a clerk types into a date input (the widget is text): year, month, day in this order — with
+    dashes, slashes, dots, 年月日, full-width digits or eight bare digits; the English day-first or
+    month-first forms are refused rather than guessed."""
+    from datetime import date
+
+    from counter.core.validation import InvalidInput, parse_date
+
+    with app.test_request_context():
+        for text in ("2026-12-01", "2026-12-1", "2026/12/1", "2026.12.01", "20261201", "2026年12月1日",
+                     "２０２６－１２－０１".replace("－", "-"), " 20261201 "):
+            assert parse_date(text) == date(2026, 12, 1), text
+        for text in ("12/01/2026", "01.12.2026", "2026121", "202612011", "2026-13-01", "20260230", "2026年12月1",
+                     "2026-12/01x"):
+            try:
+                parse_date(text)
+            except InvalidInput:
+                continue
+            raise AssertionError(f"{text!r} was accepted")
 
 
 def test_excel_exports_hold_date_cells_and_money_numbers(app, streets, users, clerk_client, finance_client):
