@@ -12,7 +12,7 @@ from counter.core.bounds import (ADDRESS_MAX, BUILDING_CODE_MAX, HOUSE_CODE_LEN,
                                  PHONE_MAX, REASON_MAX, ROOM_MAX, SEARCH_MAX, TERM_YEARS_MAX)
 from counter.core.validation import AreaField, BoundedDateField, CounterForm, MoneyField, to_hundredths
 from counter.leases import labels
-from counter.leases.services import LeaseInput, PartyInput
+from counter.leases.services import LeaseInput, PartyInput, remember_lookup
 
 LANDLORD_ROWS, TENANT_ROWS, AGENT_ROWS = 2, 4, 1
 
@@ -128,6 +128,7 @@ class LeaseForm(TermsForm):
         super().__init__(*args, **kwargs)
         self.design_use.choices = labels.use_choices()
         self._found = False
+        self._lookup = None
 
     def to_input(self, street_id: int) -> LeaseInput:
         from counter.leases.register import apply_defaults
@@ -136,14 +137,20 @@ class LeaseForm(TermsForm):
                           address=self.address.data, room=self.room.data,
                           floor_area_centi=to_hundredths(self.floor_area.data), design_use=self.design_use.data,
                           has_title=bool(self.has_title.data), **self.terms())
-        return apply_defaults(data, self.found_property(street_id))
+        found = self.found_property(street_id)
+        if self._lookup is not None:  # the registration's validation takes this lookup (no second query)
+            remember_lookup(data, *self._lookup)
+        return apply_defaults(data, found)
 
     def found_property(self, street_id: int | None):
         """The existing property the house code names (shown before submitting), or None."""
         if self._found is False:
             from counter.leases.register import property_found
 
-            self._found = None if self.house_code.errors else property_found(self.house_code.data, street_id)
+            def keep(code, prop):
+                self._lookup = (code, prop)
+
+            self._found = None if self.house_code.errors else property_found(self.house_code.data, street_id, keep)
         return self._found
 
     def add_requested_row(self) -> bool:

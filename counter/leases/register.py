@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from counter.core.bounds import HOUSE_CODE_LEN
 from counter.extensions import db
-from counter.leases.models import Lease, Property, centi_to_m2
-from counter.leases.services import LeaseInput, normalise_code
+from counter.leases.models import Lease, centi_to_m2
+from counter.leases.services import LeaseInput, lookup_house_code, normalise_code
 
 BUILDING_CODE_LEN = 19  # a house code is the building code + a 6-digit unit number (domain.md)
 
@@ -36,13 +36,18 @@ class FoundProperty:
     landlords_from: str | None = None  # that lease's registration code
 
 
-def property_found(house_code: str | None, street_id: int | None) -> FoundProperty | None:
-    """The property of this house code in the street (street scoping applies), or None."""
+def property_found(house_code: str | None, street_id: int | None, on_lookup=None) -> FoundProperty | None:
+    """The property of this house code in the street, or None. The house code is unique in the whole
+    district: one lookup across the streets, whose row (another street's too) is passed to
+    ``on_lookup(code, prop)`` when given — the form hands it to the registration's validation, which does
+    not look it up again (one round trip less, issue 18); only a property of the clerk's own street is shown."""
     code = normalise_code(house_code)
     if len(code) != HOUSE_CODE_LEN or street_id is None:
         return None
-    prop = db.session.scalar(select(Property).where(Property.house_code == code, Property.street_id == street_id))
-    if prop is None:
+    prop = lookup_house_code(code)
+    if on_lookup is not None:
+        on_lookup(code, prop)
+    if prop is None or prop.street_id != street_id:
         return None
     leases = db.session.scalars(select(Lease).where(Lease.property_id == prop.id, Lease.status == "active")
                                 .order_by(Lease.start_date)).all()

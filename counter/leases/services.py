@@ -192,7 +192,13 @@ def validate_input(data: LeaseInput, *, need_property: bool = True, find_propert
                 and "house_code" not in errors and "building_code" not in errors
                 and not data.house_code.startswith(data.building_code)):
             err("house_code", _("The house code must start with the building code."))
-        existing = (find_property or _existing_property)(data) if not {"house_code", "address", "room"} & set(errors) else None
+        prefetched = data.__dict__.pop("_prefetched_property", None)
+        if {"house_code", "address", "room"} & set(errors):
+            existing = None
+        elif prefetched is not None and data.property_id is None and prefetched[0] == data.house_code:
+            existing = prefetched[1]  # the form looked this house code up already (to show its card)
+        else:
+            existing = (find_property or _existing_property)(data)
         data.__dict__["_looked_up_property"] = existing  # register_lease's _property_for starts from it
         if existing is not None and existing.street_id != data.street_id:
             err("house_code", _("This house code belongs to a property of another street."))
@@ -300,12 +306,22 @@ def _yuan(fen: int) -> str:
     return money(fen)
 
 
+def lookup_house_code(code: str) -> Property | None:
+    """The property of a (normalised) house code, in whichever street: the code is unique in the district."""
+    with unrestricted():
+        return db.session.scalar(select(Property).where(Property.house_code == code))
+
+
+def remember_lookup(data: LeaseInput, code: str, prop: Property | None) -> None:
+    """Hand the property a caller already looked up by ``code`` to :func:`validate_input` (used once)."""
+    data.__dict__["_prefetched_property"] = (code, prop)
+
+
 def _existing_property(data: LeaseInput) -> Property | None:
     if data.property_id is not None:
         return db.session.get(Property, data.property_id)
     if data.house_code:
-        with unrestricted():  # the house code is unique in the whole district: look everywhere
-            return db.session.scalar(select(Property).where(Property.house_code == data.house_code))
+        return lookup_house_code(data.house_code)
     if data.address:
         return db.session.scalar(select(Property).where(
             Property.street_id == data.street_id, Property.house_code.is_(None),
