@@ -16,6 +16,7 @@ from counter.leases.forms import (AmendForm, CancelForm, LeaseForm, PropertyLook
                                   TerminateForm, apply_errors)
 from counter.leases.models import Lease, centi_to_m2
 from counter.leases.register import property_found
+from counter.leases.residence import residences
 from counter.leases.services import (AMENDABLE, LeaseError, LeaseInput, OverlapError, SearchCriteria, amend_lease,
                                      cancel_filing, find_by_code, lease_version, register_lease, renew_lease,
                                      search_leases, terminate_lease, validate_input)
@@ -137,7 +138,7 @@ def property_card():
 def view(lease_id: int):
     lease = get_or_404(Lease, lease_id)
     renewals = [ev.after for ev in lease.events if ev.kind == "renewed" and ev.after]
-    return render_template("leases/view.html", lease=lease, renewals=renewals)
+    return render_template("leases/view.html", lease=lease, renewals=renewals, residences=residences(lease))
 
 
 @bp.route("/<int:lease_id>/versions/<int:version>")
