@@ -61,18 +61,17 @@ class AnnualReport:
 def _documents(year: int) -> dict[int, dict[str, int]]:
     first, last = date(year, 1, 1), date(year, 12, 31)
     out: dict[int, dict[str, int]] = {}
-    stmt = (select(PrintedDocument.street_id, PrintedDocument.kind, PrintedDocument.reprint_no > 0,
-                   func.count(PrintedDocument.id))
-            .where(PrintedDocument.print_date >= first, PrintedDocument.print_date <= last)
-            .group_by(PrintedDocument.street_id, PrintedDocument.kind, PrintedDocument.reprint_no > 0))
-    for sid, kind, reprint, n in db.session.execute(stmt):
+    in_year = (PrintedDocument.print_date >= first, PrintedDocument.print_date <= last)
+    for sid, kind, n in db.session.execute(
+            select(PrintedDocument.street_id, PrintedDocument.kind, func.count(PrintedDocument.id))
+            .where(*in_year, PrintedDocument.reprint_no == 0, PrintedDocument.kind.in_(("info_slip", "certificate")))
+            .group_by(PrintedDocument.street_id, PrintedDocument.kind)):
         d = out.setdefault(sid, {"slips": 0, "certificates": 0, "reprints": 0})
-        if reprint:
-            d["reprints"] += int(n)
-        elif kind == "info_slip":
-            d["slips"] += int(n)
-        elif kind == "certificate":
-            d["certificates"] += int(n)
+        d["slips" if kind == "info_slip" else "certificates"] += int(n)
+    for sid, n in db.session.execute(
+            select(PrintedDocument.street_id, func.count(PrintedDocument.id))
+            .where(*in_year, PrintedDocument.reprint_no > 0).group_by(PrintedDocument.street_id)):
+        out.setdefault(sid, {"slips": 0, "certificates": 0, "reprints": 0})["reprints"] += int(n)
     return out
 
 
