@@ -31,8 +31,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def init_app(app):
     app.config.setdefault("REPORT_RENT_MIN_SAMPLE", 5)
     app.config.setdefault("REPORT_UNDER_DECLARED_PERCENT", 50)
-    register_nav(app, "reports.annual", _l("Annual report"), "reports.view", order=85)
-    register_nav(app, "reports.rents", _l("Rent survey"), "reports.view", order=86)
+    register_nav(app, "reports.annual_page", _l("Annual report"), "reports.view", order=82)
+    register_nav(app, "reports.rents", _l("Rent survey"), "reports.view", order=83)
 
 
 @bp.app_context_processor

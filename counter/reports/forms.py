@@ -28,7 +28,7 @@ class _GetForm(CounterForm):
 
 class SurveyForm(_GetForm):
     year = _year()
-    by = SelectField(_l("Period"), choices=list(PERIOD_KIND_LABELS.items()), default="year")
+    by = SelectField(_l("Period of the groups"), choices=list(PERIOD_KIND_LABELS.items()), default="year")
     street = SelectField(_l("Street"), coerce=str, validators=[Optional()])
     use = SelectField(_l("Use"), coerce=str, validators=[Optional()])
     min_sample = WholeNumberField(_l("Minimum sample"), validators=[Optional(), NumberRange(2, 10000)])
