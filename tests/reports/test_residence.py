@@ -132,4 +132,4 @@ def test_renewal_chain_of_real_filings(app, streets, users):
         text = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=printed.pdf,
                                                  capture_output=True, check=True).stdout.decode("utf-8"))
         assert "首次登记备案日期2021年3月3日" in text
-        assert "连续居住月数36个月（截至2024年3月31日）" in text
+        assert "（连续居住36个月，截至2024年3月31日）" in text
