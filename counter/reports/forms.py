@@ -29,8 +29,8 @@ class _GetForm(CounterForm):
 class SurveyForm(_GetForm):
     year = _year()
     by = SelectField(_l("Period of the groups"), choices=list(PERIOD_KIND_LABELS.items()), default="year")
-    street = SelectField(_l("Street"), coerce=str, validators=[Optional()])
-    use = SelectField(_l("Use"), coerce=str, validators=[Optional()])
+    street = SelectField(_l("Street"), coerce=str, default="")  # no Optional(): it clears the choice check of " "
+    use = SelectField(_l("Use"), coerce=str, default="")
     min_sample = WholeNumberField(_l("Minimum sample"), validators=[Optional(), NumberRange(2, 10000)])
     percent = WholeNumberField(_l("Under-declared below (% of the median)"),
                                validators=[Optional(), NumberRange(1, 99)])
