@@ -135,3 +135,37 @@ def test_adopting_the_proposal_is_used_by_the_tax_floor(app, streets, users, fil
     assert jan.months[0].guidance_yuan_per_m2 == D("41.50") and jan.months[0].floor_rent_fen == 415000
     assert jan.months[0].taxable_rent_fen == 415000 and not jan.months[0].guidance_sample
     assert jan.months[0].guidance_source.startswith("福田区指导租金公告")
+
+
+def test_two_administrators_adopting_the_same_version_at_once(app, pg_only, streets, users, filings, login):
+    """A race on PostgreSQL: the unique key (street, use, effective date) with ON CONFLICT DO NOTHING lets
+    one adoption through; the other is a field error (422) and writes nothing."""
+    import sys
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    from counter.auth.services import create_user
+    from counter.extensions import db
+    from counter.tax.models import GuidanceRent
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integrity"))
+    from racelib import post, race
+
+    a = streets[0]
+    for fen in _units(["50", "20", "44", "42", "40"]):
+        filings(a.id, rent_fen=fen)
+    create_user("admin2", "correct horse 1", "district_admin", "admin 2", None)
+    db.session.commit()
+    clients = []
+    for name in ("admin", "admin2"):
+        c = app.test_client()
+        login(c, name)
+        clients.append(c)
+    form = {"year": "2026", "effective_from": "2027-07-01", "legal_source": "福田区指导租金公告〔2027〕2号",
+            "rows-0-key": f"{a.code}:residential", "rows-0-value": "40.00",
+            "rows-1-key": f"{a.code}:office", "rows-1-value": "90.00"}
+    answers = race(app, *(post(c, "/reports/rents/guidance", form) for c in clients))
+    assert sorted(x.status for x in answers) == [302, 422]
+    assert db.session.scalar(select(func.count()).select_from(GuidanceRent)
+                             .where(GuidanceRent.effective_from == date(2027, 7, 1))) == 2
