@@ -133,3 +133,22 @@ def test_renewal_chain_of_real_filings(app, streets, users):
                                                  capture_output=True, check=True).stdout.decode("utf-8"))
         assert "首次登记备案日期2021年3月3日" in text
         assert "（连续居住36个月，截至2024年3月31日）" in text
+
+
+def test_lease_page_shows_the_residence_up_to_a_date(app, streets, users, login):
+    from counter.extensions import db
+    from counter.leases.idnumbers import make_resident_id
+    from counter.leases.services import register_lease, renew_lease
+
+    sid, li = streets[0].id, make_resident_id("11010119900307777")
+    first = _filed(register_lease(_input(sid, date(2025, 3, 1), date(2026, 2, 28), "李娜", li), confirm_overlap=True),
+                   date(2025, 3, 3))
+    second = _filed(renew_lease(first, _input(sid, date(2026, 3, 1), date(2027, 2, 28), "李娜", li), "续租"),
+                    date(2026, 2, 20))
+    db.session.commit()
+    c = app.test_client()
+    login(c, "clerk_a")
+    html = c.get(f"/leases/{second.id}?on=2026-09-03").get_data(as_text=True)
+    assert "2025年3月3日" in html and '<td class="num">18 ' in html   # 2025-03-03 .. 2026-09-03: 18 months
+    assert c.get(f"/leases/{second.id}?on=2026-02-30").status_code == 422
+    assert c.get(f"/leases/{second.id}").status_code == 200
