@@ -93,6 +93,8 @@ class InfoSlipData:
     lease_status_label: str             # 有效 / 已到期 / 已解除
     street_office: str
     paper: str = "A4"                   # "A4" or "A5"
+    residence_months: int | None = None  # whole months of residence (counter.leases.residence)
+    residence_as_of: date | None = None  # ... counted up to this date (the original's issue date or the end)
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ def sample_info_slip(paper="A4", tenant=TENANT, status="有效", **meta_kw) -> I
         term_start=date(2026, 1, 1), term_end=date(2026, 12, 31),
         signing_date=date(2025, 12, 20), initial_filing_date=date(2026, 1, 8),
         purpose="学位申请", lease_status_label=status, street_office="南园街道",
-        paper=paper)
+        paper=paper, residence_months=0, residence_as_of=date(2026, 1, 8))
 
 
 # 个人出租住房 ¥150,000 a month, three rent periods 2026-01-01 to 2026-03-31 (itemised-2023-01, 50 % relief): the

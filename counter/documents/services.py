@@ -57,6 +57,7 @@ from counter.documents.models import (DOCUMENT_KINDS, ORIGINAL_SUBJECT, PrintedD
                                       one_original_index_name)
 from counter.extensions import db
 from counter.leases.models import Lease, Party
+from counter.leases.residence import residence_of
 from counter.streets.models import Street
 from printing import (CertificateData, DayCloseData, DocumentMeta, InfoSlipData, LedgerReportData, PartyLine,
                       ReceiptData, ReceiptLine, render_batch, render_document)
@@ -289,16 +290,9 @@ def _party_line(lp) -> PartyLine:
                      id_number_masked=mask_id(p.id_number), phone_masked=mask_phone(p.phone))
 
 
-def _initial_filing_date(lease: Lease) -> date:
-    """The first filing of this tenancy: a renewal counts from the lease it renews (residence time)."""
-    first, seen = lease, {lease.id}
-    while first.previous_lease_id and first.previous_lease_id not in seen:
-        prev = first.previous_lease
-        if prev is None or prev.status == "cancelled":
-            break
-        seen.add(prev.id)
-        first = prev
-    return first.registered_on
+def _residence(lease: Lease, party, on: date):
+    """The tenant's residence at this address (counter.leases.residence): first filing date and months."""
+    return residence_of(lease, party, on) if party is not None else None
 
 
 def check_lease_printable(lease: Lease, kind: str) -> None:
@@ -332,13 +326,18 @@ def _slip_data(doc: PrintedDocument, lease: Lease, street: Street) -> InfoSlipDa
                            mask_id(party.id_number) if party else "", "")
     else:
         tenant = _party_line(tenant_lp)
+        party = tenant_lp.party
+    # residence counted up to the original's issue date: a reprint repeats the original's figures
+    on = doc.issue_date or business_today()
+    res = _residence(lease, party, on)
     landlords = lease.landlords
     return InfoSlipData(
         meta=_meta(doc, street), tenant=tenant,
         landlord_name_masked="、".join(mask_name(lp.party.name) for lp in landlords) or "—",
         registration_number_display=lease.registration_number, standard_address=lease.premises.full_address,
         house_code=lease.premises.house_code or "—", use_label=use_zh(lease.lease_use), term_start=lease.start_date,
-        term_end=lease.end_date, signing_date=lease.signing_date, initial_filing_date=_initial_filing_date(lease),
+        term_end=lease.end_date, signing_date=lease.signing_date, initial_filing_date=res.first_filing_date if res else lease.registered_on,
+        residence_months=res.months if res else None, residence_as_of=min(on, res.end) if res else None,
         purpose=doc.purpose or DEFAULT_PURPOSE, lease_status_label=lease_status_zh(lease.effective_status()),
         street_office=_street_office(street), paper=doc.paper or "A4")
 

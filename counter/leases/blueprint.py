@@ -12,10 +12,11 @@ from sqlalchemy.orm import selectinload
 from counter.core.access import get_or_404, require
 from counter.core.pagination import Page, paginate
 from counter.leases import labels
-from counter.leases.forms import (AmendForm, CancelForm, LeaseForm, PropertyLookupForm, RenewForm, SearchForm,
-                                  TerminateForm, apply_errors)
+from counter.leases.forms import (AmendForm, CancelForm, LeaseForm, PropertyLookupForm, RenewForm, ResidenceDateForm,
+                                  SearchForm, TerminateForm, apply_errors)
 from counter.leases.models import Lease, centi_to_m2
 from counter.leases.register import property_found
+from counter.leases.residence import residences
 from counter.leases.services import (AMENDABLE, LeaseError, LeaseInput, OverlapError, SearchCriteria, amend_lease,
                                      cancel_filing, find_by_code, lease_version, register_lease, renew_lease,
                                      search_leases, terminate_lease, validate_input)
@@ -137,7 +138,10 @@ def property_card():
 def view(lease_id: int):
     lease = get_or_404(Lease, lease_id)
     renewals = [ev.after for ev in lease.events if ev.kind == "renewed" and ev.after]
-    return render_template("leases/view.html", lease=lease, renewals=renewals)
+    rform = ResidenceDateForm(request.args)
+    ok = rform.validate()
+    return render_template("leases/view.html", lease=lease, renewals=renewals, rform=rform,
+                           residences=residences(lease, rform.on.data if ok else None)), 200 if ok else 422
 
 
 @bp.route("/<int:lease_id>/versions/<int:version>")

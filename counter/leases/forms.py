@@ -295,3 +295,12 @@ def apply_errors(form, errors: dict[str, list[str]]) -> None:
     for sub in form:
         if sub.type == "FieldList":
             sub.errors = [e.errors for e in sub.entries if e.errors]
+
+
+class ResidenceDateForm(CounterForm):
+    """The lease page's residence facts: months of residence counted up to ``on`` (default: today)."""
+
+    class Meta:
+        csrf = False
+
+    on = BoundedDateField(_l("Months of residence up to"), validators=[Optional()], extra_years=TERM_YEARS_MAX)
