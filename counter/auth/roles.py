@@ -42,6 +42,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({SUPERVISOR, DISTRICT_ADMIN}),
     "users.manage": frozenset({DISTRICT_ADMIN}),
     "api.manage": frozenset({DISTRICT_ADMIN}),  # API client systems and their keys
+    "queue.serve": frozenset({CLERK, SUPERVISOR}),  # tickets, call next, done (issue 16)
+    "queue.stats": frozenset({SUPERVISOR, DISTRICT_ADMIN}),  # service-time statistics and their export
+    "schedule.manage": frozenset({SUPERVISOR, DISTRICT_ADMIN}),  # a window's hours, slots and closed days
 }
 
 
