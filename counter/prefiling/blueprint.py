@@ -183,13 +183,15 @@ def show(code: str):
     with unrestricted():
         street = db.session.get(Street, p.street_id)
     appt = services.find_appointment(canon)
+    with unrestricted():
+        slot = appt.slot if appt is not None else None
     from printing.codes import qr_svg
 
     data = p.data or {}
     summary = {"address": " ".join(filter(None, [data.get("address"), data.get("room")])),
                "house_code": data.get("house_code"), "has_title": bool(data.get("has_title")),
                "parties": sum(1 for k in data if k.endswith("-name"))}
-    return render_template("prefiling/show.html", p=p, code=canon, street=street, appt=appt,
+    return render_template("prefiling/show.html", p=p, code=canon, street=street, appt=appt, slot=slot,
                            qr=qr_svg(canon, 30) if services.usable(p) else None, summary=summary,
                            usable=services.usable(p))
 
