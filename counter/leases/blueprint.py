@@ -107,7 +107,7 @@ def new():
 
         form = LeaseForm(formdata=MultiDict(prefilled[1]))
         form.prefill.data = prefilled[0]
-        form._focus(form.house_code)
+        form._focus(None)  # the register button has the focus: check, then one confirmation
         return render_template("leases/new.html", form=form, overlaps=[], prefilled=True,
                                found=form.found_property(current_user.street_id))
     form = LeaseForm()
