@@ -35,6 +35,20 @@ class Group:
     def service_minutes(self) -> float:
         return round(self.service_total / self.served / 60, 1) if self.served else 0.0
 
+    @property
+    def wait_clock(self) -> str:
+        return _clock(self.wait_total / self.tickets if self.tickets else 0)
+
+    @property
+    def service_clock(self) -> str:
+        return _clock(self.service_total / self.served if self.served else 0)
+
+
+def _clock(seconds: float) -> str:
+    """Seconds as m:ss (a visit of a few seconds is not 0.0 minutes)."""
+    s = int(round(seconds))
+    return f"{s // 60}:{s % 60:02d}"
+
 
 @dataclass
 class Stats:

@@ -139,9 +139,11 @@ def test_citizen_prefiles_on_a_phone_books_and_the_window_registers_in_20_keystr
     today = business_today().isoformat()
     sup.goto(f"{base}/queue/stats?start={today}&end={today}")
     total = sup.locator("#stats-total").inner_text()
-    assert re.match(r"共1张号", total), total
-    row = sup.locator("#per-clerk tbody tr").first.inner_text()
-    assert "南园" in row and re.search(r"\b1\b", row), row
+    assert re.match(r"共1张号，平均等候\d+:\d\d，平均办理\d+:\d\d", total), total
+    row = sup.locator("#per-clerk tbody tr").first
+    assert "南园" in row.inner_text() and row.locator("td").nth(1).inner_text() == "1", row.inner_text()
+    wait, service = (row.locator(f"td.{c}").inner_text() for c in ("wait", "service"))
+    assert re.fullmatch(r"\d+:\d\d", wait) and re.fullmatch(r"\d+:\d\d", service) and service != "0:00", (wait, service)
     shots(sup, "p07-service-times")
     sup.goto(f"{base}/queue/stats")
     assert sup.locator(".bars").first.locator(".bar-row").count() == 12 or sup.locator(".bar-row").count() >= 12
