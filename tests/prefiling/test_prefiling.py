@@ -233,6 +233,10 @@ def test_schedule_is_edited_by_the_supervisor_and_closed_days_close_booking(clie
                                       "slot": "09:00"}).status_code == 422
     s = services.schedule_for(window.id)
     assert (s.windows, s.slot_minutes, s.booking_days) == (3, 30, 7)
+    page = supervisor_client.get("/queue/schedule").get_data(as_text=True)
+    day_id = int(re.search(r"/queue/schedule/closed/(\d+)/delete", page).group(1))
+    assert supervisor_client.post(f"/queue/schedule/closed/{day_id}/delete").status_code == 302
+    assert day in services.open_days(window.id)  # open again (the app role may delete a closed day)
 
 
 def test_public_pages_are_rate_limited(app, client, window):
