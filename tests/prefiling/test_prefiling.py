@@ -257,3 +257,23 @@ def test_demo_data_shows_the_school_place_peak(app, streets, users):
     spring = [n for m, n in st.months.items() if m.month in (4, 5, 6)]
     other = [n for m, n in st.months.items() if m.month not in (4, 5, 6) and n]
     assert min(spring) > 2 * max(other)
+
+
+def test_call_next_takes_due_appointments_first_then_walk_ins_then_the_rest(app, window, users):
+    from datetime import datetime, timezone
+
+    from counter.core.scoping import scoped_to
+    from counter.core.timeutil import utcnow
+
+    street_id = window.id
+    now = utcnow()
+    with scoped_to((street_id,)):
+        walk = services.issue_ticket(street_id)
+        for number, due in ((2, now - timedelta(minutes=5)), (3, now + timedelta(hours=2))):  # as check_in makes them
+            db.session.add(Ticket(street_id=street_id, day=business_today(), number=number, kind="appointment",
+                                  status="waiting", due_at=due))
+        db.session.commit()
+        clerk = users["clerk_a"]
+        order = [services.call_next(clerk, 1).number for _ in range(3)]
+        assert order == [2, 1, 3] and services.call_next(clerk, 1) is None
+        assert walk.number == 1 and datetime.now(timezone.utc) >= now
