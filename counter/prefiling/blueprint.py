@@ -27,6 +27,7 @@ from counter.core.masking import mask_phone
 from counter.core.ratelimit import rate_limited
 from counter.core.scoping import unrestricted
 from counter.core.timeutil import business_today
+from counter.core.validation import parse_id
 from counter.extensions import db
 from counter.leases import services as lease_services
 from counter.leases.forms import apply_errors
@@ -49,8 +50,9 @@ PUBLIC_PER_MINUTE = 30  # per client address (config RATE_LIMITS["prefile"] / ["
 def _prefill_lookup(text: str):
     """``PFID:<id>`` (a ticket's pre-filing) or a pre-filing code, in the clerk's street, still open."""
     text = (text or "").strip()
-    if text.upper().startswith("PFID:") and text[5:].isdigit() and len(text) < 16:
-        p = db.session.get(Prefiling, int(text[5:]))
+    if text.upper().startswith("PFID:"):
+        pid = parse_id(text[5:])
+        p = db.session.get(Prefiling, pid) if pid else None
     else:
         p = services.find_prefiling(text, scoped=True)
     if not services.usable(p):
@@ -59,8 +61,9 @@ def _prefill_lookup(text: str):
 
 
 def _registered(reference: str, lease) -> None:
-    if reference and reference.upper().startswith("PFID:") and reference[5:].isdigit() and len(reference) < 16:
-        services.mark_used(int(reference[5:]), lease)
+    pid = parse_id(reference[5:]) if reference and reference.upper().startswith("PFID:") else None
+    if pid:
+        services.mark_used(pid, lease)
 
 
 def _scan_target(text: str):
@@ -238,7 +241,7 @@ def book():
     if code and prefiling is None:
         code = None
     if request.method == "GET":
-        sid = int(query.street.data) if (query.street.data or "").isdigit() and len(query.street.data) < 10 else None
+        sid = parse_id(query.street.data)
         if prefiling is not None:
             sid = prefiling.street_id
             form.purpose.data = "prefiling"
@@ -406,7 +409,8 @@ def _schedule_street() -> Street:
     if current_user.street_id is not None:
         return db.session.get(Street, current_user.street_id)
     raw = request.values.get("street") or ""
-    street = db.session.get(Street, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    sid = parse_id(raw)
+    street = db.session.get(Street, sid) if sid else None
     return street or db.session.scalars(select(Street).order_by(Street.code)).first()
 
 
@@ -422,7 +426,7 @@ def schedule():
         form.opens_at.data, form.closes_at.data = sched.opens_at.strftime("%H:%M"), sched.closes_at.strftime("%H:%M")
         form.slot_minutes.data, form.windows.data, form.booking_days.data = (sched.slot_minutes, sched.windows,
                                                                              sched.booking_days)
-        form.closed_weekdays.data = [int(x) for x in sched.closed_weekdays.split(",") if x.isdigit()]
+        form.closed_weekdays.data = [int(x) for x in sched.closed_weekdays.split(",") if x and x in "0123456"]
     elif form.validate_on_submit():
         opens, closes = _parse_time(form.opens_at.data), _parse_time(form.closes_at.data)
         if opens is None:
@@ -451,7 +455,7 @@ def schedule():
 def add_closed_day():
     street = _schedule_street()
     form = ClosedDayForm()
-    if street is None or not form.validate_on_submit():
+    if street is None or not form.validate_on_submit() or form.day.data is None:
         flash(_("Enter a valid date."), "error")
         return redirect(url_for("prefiling.schedule", street=street.id if street else None)), 422
     services.add_closed_day(street.id, form.day.data, form.note.data)
@@ -484,7 +488,7 @@ def _stats_from_request():
         street_id = current_user.street_id
     else:
         raw = form.street.data or ""
-        street_id = int(raw) if raw.isdigit() and len(raw) < 10 else None
+        street_id = parse_id(raw)
     return form, stats.service_stats(start, end, street_id, locale_code()[:2])
 
 
