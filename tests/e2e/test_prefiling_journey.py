@@ -89,6 +89,8 @@ def test_citizen_prefiles_on_a_phone_books_and_the_window_registers_in_20_keystr
         shots(phone, "p02-prefiling-code-phone")
         click_and_wait(phone, phone.locator("#book-link"))
         phone.locator("#slots input[type=radio]:not([disabled])").first.check()
+        assert _fits(phone)
+        shots(phone, "p025-book-phone")
         click_and_wait(phone, phone.locator("#book-submit"))
         assert f"/appointments/{code}" in phone.url, phone.url
         when = phone.locator("#appointment-time").inner_text()
