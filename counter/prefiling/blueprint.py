@@ -201,6 +201,8 @@ def show(code: str):
 
 def _slot_page(form, street_id, code, day_text, template="prefiling/book.html", **extra):
     days = services.open_days(street_id) if street_id else []
+    if days and days[0] == business_today() and not services.day_slots(street_id, days[0]):
+        days = days[1:]  # today's last slot has begun
     day = _parse_day(day_text)
     if day not in days:
         day = days[0] if days else None
