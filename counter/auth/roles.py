@@ -43,6 +43,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "users.manage": frozenset({DISTRICT_ADMIN}),
     "api.manage": frozenset({DISTRICT_ADMIN}),  # API client systems and their keys
     "reports.view": frozenset({SUPERVISOR, FINANCE, DISTRICT_ADMIN}),  # rent survey, annual report (own streets)
+    "queue.serve": frozenset({CLERK, SUPERVISOR}),  # tickets, call next, done (issue 16)
+    "queue.stats": frozenset({SUPERVISOR, DISTRICT_ADMIN}),  # service-time statistics and their export
+    "schedule.manage": frozenset({SUPERVISOR, DISTRICT_ADMIN}),  # a window's hours, slots and closed days
 }
 
 

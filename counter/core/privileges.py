@@ -36,6 +36,13 @@ COLUMN_UPDATES: dict[str, tuple[str, ...]] = {
     "day_close": ("status", "receipt_count", "totals", "counted_cash_fen", "expected_cash_fen", "variance_fen",
                   "variance_note", "closed_at", "signed_by_id", "signed_at", "reopened_by_id", "reopened_at",
                   "reopen_reason"),
+    # issue 16: a pre-filing is used once and purged (its code and expiry never change); a slot's count;
+    # appointments, tickets and outbox messages move through their states
+    "prefiling": ("status", "data", "contact_phone", "used_at", "lease_id", "purged_at"),
+    "appointment_slot": ("booked", "capacity"),
+    "appointment": ("status", "slot_id", "cancelled_at", "contact_phone"),
+    "queue_ticket": ("status", "called_at", "done_at", "window_no", "clerk_id"),
+    "outbox_message": ("status", "attempts", "sent_at", "last_error", "recipient", "body"),
 }
 POLICY: dict[str, tuple[str, ...]] = {
     "alembic_version": ("SELECT",),
@@ -52,6 +59,8 @@ POLICY: dict[str, tuple[str, ...]] = {
     "api_client": ("SELECT", "INSERT", "UPDATE"),  # API client systems (issue 17)
     "api_key": ("SELECT", "INSERT", "UPDATE"),  # hashed keys: revocation, last use
     "api_idempotency": ("SELECT", "INSERT", "UPDATE"),  # the answer is written once the first request ran
+    "window_schedule": ("SELECT", "INSERT", "UPDATE"),  # a street window's hours (issue 16)
+    "window_closed_day": ("SELECT", "INSERT", "DELETE"),  # its closed days: added and removed
 }
 DEFAULT = ("SELECT", "INSERT", "UPDATE", "DELETE")
 APPEND_ONLY = ("SELECT", "INSERT")

@@ -18,8 +18,8 @@ from counter.leases.models import Lease, centi_to_m2
 from counter.leases.register import property_found
 from counter.leases.residence import residences
 from counter.leases.services import (AMENDABLE, LeaseError, LeaseInput, OverlapError, SearchCriteria, amend_lease,
-                                     cancel_filing, find_by_code, lease_version, register_lease, renew_lease,
-                                     search_leases, terminate_lease, validate_input)
+                                     cancel_filing, find_by_code, lease_version, prefill_for, register_lease,
+                                     registered_from, renew_lease, search_leases, terminate_lease, validate_input)
 from counter.web import register_nav
 
 bp = Blueprint("leases", __name__, url_prefix="/leases")
@@ -102,6 +102,15 @@ def search():
 @bp.route("/new", methods=["GET", "POST"])
 @require("lease.register")
 def new():
+    prefilled = prefill_for(request.args.get("prefill")) if request.method == "GET" else None
+    if prefilled is not None:  # a scanned pre-filing (counter.prefiling): the form filled in, to check
+        from werkzeug.datastructures import MultiDict
+
+        form = LeaseForm(formdata=MultiDict(prefilled[1]))
+        form.prefill.data = prefilled[0]
+        form._focus(None)  # the register button has the focus: check, then one confirmation
+        return render_template("leases/new.html", form=form, overlaps=[], prefilled=True,
+                               found=form.found_property(current_user.street_id))
     form = LeaseForm()
     overlaps = []
     street_id = form.found_property_street = current_user.street_id
@@ -110,6 +119,7 @@ def new():
     if form.validate_on_submit():
         def register(confirm):
             lease = register_lease(form.to_input(street_id), confirm_overlap=confirm)
+            registered_from(form.prefill.data, lease)  # a pre-filing is used once (its hook refuses a second)
             session["focus_next_action"] = lease.id  # the lease page focuses its next action (collect)
             return lease
 

@@ -5,7 +5,7 @@ Empty rows are ignored; Tab walks through the rows in order."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from counter.core.bounds import (ADDRESS_MAX, BUILDING_CODE_MAX, HOUSE_CODE_LEN, ID_NUMBER_MAX, PARTY_NAME_MAX,
@@ -123,6 +123,7 @@ class LeaseForm(TermsForm):
     floor_area = AreaField(_l("Floor area (m²)"), validators=[Optional()])
     design_use = SelectField(_l("Design use"), default="residential")
     has_title = BooleanField(_l("Has a property title certificate"), default=True)
+    prefill = HiddenField(validators=[Optional(), Length(max=SEARCH_MAX)])  # a pre-filing's reference (issue 16)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -735,6 +735,31 @@ CODE_RE = re.compile(r"(?<![A-Z0-9])(?<![A-Z0-9]-)([A-Z]{2}\d{2})[-_ ]?(\d{4})[-
 # document's number): fn(text) -> lease id | None.
 CODE_LOOKUPS: list = []
 
+# Hooks of the registration form, registered by higher modules (prefiling: an online pre-filing):
+# PREFILL_LOOKUPS: fn(text) -> (reference, {form field: value}) | None — the values that fill /leases/new;
+# REGISTERED_HOOKS: fn(reference, lease) after a registration from that reference (raises LeaseError to refuse);
+# SCAN_TARGETS: fn(text) -> (kind, endpoint, url values, number shown) | None — more shapes for the scanner.
+PREFILL_LOOKUPS: list = []
+REGISTERED_HOOKS: list = []
+SCAN_TARGETS: list = []
+
+
+def prefill_for(text: str | None):
+    """(reference, form values) of the first hook that knows ``text``, or None."""
+    if not text or len(text) > 256:
+        return None
+    for lookup in PREFILL_LOOKUPS:
+        found = lookup(text)
+        if found is not None:
+            return found
+    return None
+
+
+def registered_from(reference: str | None, lease: Lease) -> None:
+    if reference:
+        for hook in REGISTERED_HOOKS:
+            hook(reference, lease)
+
 
 def find_by_code(text: str | None) -> Lease | None:
     """The lease for a registration code (FT01-2026-000123), a display number (深福南租备〔2026〕第000123号)

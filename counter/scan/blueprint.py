@@ -26,6 +26,7 @@ class ScanForm(CounterForm):
 KIND_LABELS = {
     "verify_code": _l("verification code"), "document": _l("document number"), "receipt": _l("receipt number"),
     "registration": _l("registration number"), "house_code": _l("house code"), "id_number": _l("ID number"),
+    "prefiling": _l("pre-filing code"), "ticket": _l("queue ticket"),
 }
 
 

@@ -30,7 +30,7 @@ from counter.core.scoping import current_scope, scoped_to
 from counter.extensions import db
 from counter.leases.idnumbers import normalise as normalise_id
 from counter.leases.models import Lease, LeaseParty, Party, Property
-from counter.leases.services import CODE_RE, normalise_code
+from counter.leases.services import CODE_RE, SCAN_TARGETS, normalise_code
 
 LIST_MAX = 50  # matches listed at most (a house or a person with more leases: the newest 50)
 
@@ -117,6 +117,12 @@ def find_by_scan(text: str | None, user=None) -> ScanResult:
 
 def _find(raw: str, result: ScanResult) -> ScanResult:
     norm = normalise_code(raw)
+    for lookup in SCAN_TARGETS:  # shapes of higher modules (a pre-filing code, a queue ticket)
+        found = lookup(raw)
+        if found is not None:
+            result.kind, endpoint, values, number = found
+            result.matches = [Match(result.kind, endpoint, values, number)] if endpoint else []
+            return result
     PrintedDocument = _documents()
     if PrintedDocument is not None:
         m = VERIFY_URL_RE.search(norm)

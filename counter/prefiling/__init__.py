@@ -1,0 +1,1 @@
+"""Online pre-filing, appointments and the window queue (issue 16)."""
