@@ -11,7 +11,7 @@ from flask import Flask
 from counter.config import PROJECT_ROOT, default_config, is_production, load_secret_key
 
 # Domain packages, each with ``blueprint.py`` (``bp`` and optionally ``init_app(app)``), in this order.
-MODULES = ("auth", "audit", "admin", "leases", "tax", "collection", "ledger", "documents", "verify", "api", "scan")
+MODULES = ("auth", "audit", "admin", "leases", "tax", "collection", "ledger", "documents", "verify", "api", "scan", "registry")
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -10,3 +10,4 @@ from counter.ledger.models import BankLine, BankStatement, ReconciliationResolut
 from counter.documents.models import PrintedDocument, VerificationCount  # noqa: F401
 from counter.core.ratelimit import RateCounter  # noqa: F401
 from counter.api.models import ApiClient, ApiIdempotency, ApiKey  # noqa: F401
+from counter.registry.models import RegistryImport, RegistryUnit  # noqa: F401

@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({SUPERVISOR, DISTRICT_ADMIN}),
     "users.manage": frozenset({DISTRICT_ADMIN}),
     "api.manage": frozenset({DISTRICT_ADMIN}),  # API client systems and their keys
+    "registry.view": frozenset({SUPERVISOR, FINANCE, DISTRICT_ADMIN}),  # the registry coverage report
 }
 
 
