@@ -35,6 +35,7 @@ import hashlib
 import io
 import os
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -302,7 +303,7 @@ def import_buildings_command(file: Path, street_code, rejects_path):
     if missing:
         raise click.ClickException(_("Missing columns: %(columns)s", columns=", ".join(missing)))
 
-    with click.progressbar(length=len(rows), label="import-buildings", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=len(rows), label="import-buildings", file=sys.stderr) as bar:
         result = import_rows(rows, file_name=file.name, encoding=encoding, street=street, progress=bar,
                              imported_by=(os.environ.get("USER") or "cli")[:64])
     db.session.commit()
