@@ -80,7 +80,8 @@ def _form():
     filters = services.Filters()
     category = None
     if valid:
-        category = form.category.data or None
+        # a blank value passes Optional() without the choices check: only a known category is a category
+        category = form.category.data if form.category.data in services.CATEGORIES else None
         filters = services.Filters(
             street_id=parse_id(form.street.data) if current_user.is_district else None,
             community=(form.community.data or "").strip() or None)

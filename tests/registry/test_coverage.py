@@ -81,6 +81,9 @@ def test_page_access_and_isolation(app, streets, users, login, tmp_path):
     assert clients["admin"].get("/reports/coverage?community=" + "x" * 200).status_code == 422
     assert clients["admin"].get("/reports/coverage?category=nonsense").status_code == 422
     assert clients["admin"].get("/reports/coverage?category=unfiled&page=99999999999999999999").status_code == 200
+    for blank in ("%20", "%0D%0A", "%E3%80%80"):  # blank values pass Optional(): no list, no 500
+        assert clients["admin"].get(f"/reports/coverage/export.csv?category={blank}").status_code == 200
+        assert 'id="coverage-list"' not in clients["admin"].get(f"/reports/coverage?category={blank}").get_data(as_text=True)
 
 
 def test_exports(app, streets, users, login, tmp_path):
