@@ -46,7 +46,7 @@ FROM generate_series(0, :leases - 1) g;
 INSERT INTO lease (street_id, property_id, reg_year, reg_seq, registration_number, registration_code, status, version,
                    lease_use, landlord_kind, is_sublease, rented_area_centi, signing_date, start_date, end_date,
                    monthly_rent_fen, deposit_fen, payment_cycle, registered_on, registered_at)
-SELECT CASE WHEN p.id % 100 = 51 THEN (SELECT min(id) FROM street) ELSE p.street_id END, p.id, 2099, p.id,
+SELECT CASE WHEN p.id % 100 = 12 THEN (SELECT min(id) FROM street) ELSE p.street_id END, p.id, 2099, p.id,
        'BENCH-' || p.id, 'BENCH-' || p.id, 'active', 1, 'residential', 'individual', false, 6000,
        current_date - 30, current_date - 30, current_date + 300, 300000, 0, 'monthly', current_date - 30, now()
 FROM property p;

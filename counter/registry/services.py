@@ -61,23 +61,37 @@ def _building_of(prop):
     return func.coalesce(prop.building_code, func.substr(prop.house_code, 1, 19))
 
 
-def _match(version_id: int, prop=Property):
-    """The join condition of a filing's property to its registry unit (Core table ``U``: across streets)."""
-    return and_(U.c.version_id == version_id,
-                or_(U.c.house_code == prop.house_code,
-                    and_(U.c.house_code.is_(None), U.c.building_code == _building_of(prop))))
+UH, UB = U.alias("unit_by_house"), U.alias("unit_by_building")  # the two ways a filing meets its unit
+
+
+def _with_units(q, version_id: int):
+    """``q`` (over Lease joined to Property) outer-joined to the filing's unit (Core tables: across streets):
+    by house code, and — for a building listed without house codes — by building code. Two equality joins
+    (hash joins at scale) rather than one join on an OR; the import keeps at most one of them matching."""
+    return (q.outerjoin(UH, and_(UH.c.version_id == version_id, UH.c.house_code == Property.house_code))
+            .outerjoin(UB, and_(UB.c.version_id == version_id, UB.c.house_code.is_(None),
+                                UB.c.building_code == _building_of(Property))))
+
+
+class _Unit:
+    """The matched unit's columns (whichever join found it)."""
+    id = func.coalesce(UH.c.id, UB.c.id)
+    street_id = func.coalesce(UH.c.street_id, UB.c.street_id)
+    community = func.coalesce(UH.c.community, UB.c.community, "")
+    address = func.coalesce(UH.c.address, UB.c.address)
+    address_norm = func.coalesce(UH.c.address_norm, UB.c.address_norm)
 
 
 def _address_differs(prop=Property):
     key = func.coalesce(prop.address_key, "")
-    return func.substr(key, 1, func.length(U.c.address_norm) + 1) != U.c.address_norm + literal("#")
+    return func.substr(key, 1, func.length(_Unit.address_norm) + 1) != _Unit.address_norm + literal("#")
 
 
 def _filing_condition(category: str):
     return {
-        "missing": U.c.id.is_(None),
-        "address": and_(U.c.id.is_not(None), _address_differs()),
-        "street": and_(U.c.id.is_not(None), U.c.street_id != Lease.street_id),
+        "missing": and_(UH.c.id.is_(None), UB.c.id.is_(None)),
+        "address": and_(_Unit.id.is_not(None), _address_differs()),
+        "street": and_(_Unit.id.is_not(None), _Unit.street_id != Lease.street_id),
         "old_code": func.length(Property.building_code) == OLD_CODE_LEN,
     }[category]
 
@@ -87,8 +101,9 @@ def _unfiled_condition(on: date):
     by_house = exists(select(literal(1)).select_from(lp).where(P.c.house_code == RegistryUnit.house_code, _valid(L.c, on)))
     by_building = exists(select(literal(1)).select_from(lp).where(_building_of(P.c) == RegistryUnit.building_code,
                                                                    _valid(L.c, on)))
-    return or_(and_(RegistryUnit.house_code.is_not(None), ~by_house),
-               and_(RegistryUnit.house_code.is_(None), ~by_building))
+    # no filing of its house code (true of every building-level unit: its house code is NULL), and a building
+    # listed as a whole: none of its building code either. The first is a plain anti-join at the top level.
+    return and_(~by_house, or_(RegistryUnit.house_code.is_not(None), ~by_building))
 
 
 @dataclass
@@ -138,11 +153,10 @@ def coverage(filters: Filters | None = None, on: date | None = None) -> Coverage
     for sid, community, n in db.session.execute(q):
         groups.setdefault((sid, community or ""), dict.fromkeys(CATEGORIES, 0))["unfiled"] = n
     # filing side: one pass over the valid filings, outer-joined to their unit
-    community = func.coalesce(U.c.community, "")
+    community = _Unit.community
     sums = [func.sum(case((_filing_condition(c), 1), else_=0)) for c in FILING_CATEGORIES]
-    q = (select(Lease.street_id, community, *sums)
-         .join(Property, Lease.property_id == Property.id)
-         .outerjoin(U, _match(version.id))
+    q = (_with_units(select(Lease.street_id, community, *sums).join(Property, Lease.property_id == Property.id),
+                     version.id)
          .where(_valid(Lease, on))
          .group_by(Lease.street_id, community))
     if f.street_id:
@@ -179,11 +193,11 @@ def listing(category: str, filters: Filters | None = None, on: date | None = Non
             q = q.where(RegistryUnit.street_id == f.street_id)
         cond = _community_filter(RegistryUnit.community, f.community)
     else:
-        q = (select(Lease).join(Property, Lease.property_id == Property.id).outerjoin(U, _match(version.id))
+        q = (_with_units(select(Lease).join(Property, Lease.property_id == Property.id), version.id)
              .where(_valid(Lease, on), _filing_condition(category)).order_by(Lease.street_id, Lease.id))
         if f.street_id:
             q = q.where(Lease.street_id == f.street_id)
-        cond = _community_filter(func.coalesce(U.c.community, ""), f.community)
+        cond = _community_filter(_Unit.community, f.community)
     if cond is not None:
         q = q.where(cond)
     return q
@@ -207,8 +221,9 @@ def units_for(leases) -> dict[int, UnitFacts | None]:
     ids = [x.id for x in leases]
     out: dict[int, UnitFacts | None] = dict.fromkeys(ids)
     rows = db.session.execute(
-        select(Lease.id, U.c.street_id, U.c.community, U.c.address).join(Property, Lease.property_id == Property.id)
-        .join(U, _match(version.id)).where(Lease.id.in_(ids)))
+        _with_units(select(Lease.id, _Unit.street_id, _Unit.community, _Unit.address)
+                    .join(Property, Lease.property_id == Property.id), version.id)
+        .where(Lease.id.in_(ids), _Unit.id.is_not(None)))
     for lid, sid, comm, address in rows:
         out[lid] = UnitFacts(sid, comm or "", address)
     unmatched = [x for x in leases if out[x.id] is None]
