@@ -96,11 +96,17 @@ def _filing_condition(category: str):
     }[category]
 
 
-def _unfiled_condition(on: date):
+def _filed(on: date):
+    """(a valid filing of the unit's house code, a valid filing of its building code): correlated EXISTS."""
     lp = L.join(P, L.c.property_id == P.c.id)
     by_house = exists(select(literal(1)).select_from(lp).where(P.c.house_code == RegistryUnit.house_code, _valid(L.c, on)))
     by_building = exists(select(literal(1)).select_from(lp).where(_building_of(P.c) == RegistryUnit.building_code,
                                                                    _valid(L.c, on)))
+    return by_house, by_building
+
+
+def _unfiled_condition(on: date):
+    by_house, by_building = _filed(on)
     # no filing of its house code (true of every building-level unit: its house code is NULL), and a building
     # listed as a whole: none of its building code either. The first is a plain anti-join at the top level.
     return and_(~by_house, or_(RegistryUnit.house_code.is_not(None), ~by_building))
@@ -141,17 +147,31 @@ def coverage(filters: Filters | None = None, on: date | None = None) -> Coverage
     if version is None:
         return Coverage(None, on, [], dict.fromkeys(CATEGORIES, 0))
     groups: dict[tuple[int, str], dict] = {}
-    # registry side: units without a valid filing
-    q = (select(RegistryUnit.street_id, RegistryUnit.community, func.count())
-         .where(RegistryUnit.version_id == version.id, _unfiled_condition(on))
-         .group_by(RegistryUnit.street_id, RegistryUnit.community))
-    if f.street_id:
-        q = q.where(RegistryUnit.street_id == f.street_id)
-    cond = _community_filter(RegistryUnit.community, f.community)
-    if cond is not None:
-        q = q.where(cond)
-    for sid, community, n in db.session.execute(q):
-        groups.setdefault((sid, community or ""), dict.fromkeys(CATEGORIES, 0))["unfiled"] = n
+    # registry side: units without a valid filing = all units - units filed (by house code; buildings listed
+    # whole, by building code), per group: an index scan and two semi-joins, no sort of the unfiled units
+    by_house, by_building = _filed(on)
+    unit_groups = []
+    for sign, cond in ((1, None), (-1, and_(RegistryUnit.house_code.is_not(None), by_house)),
+                       (-1, and_(RegistryUnit.house_code.is_(None), by_building))):
+        q = (select(RegistryUnit.street_id, RegistryUnit.community, func.count())
+             .where(RegistryUnit.version_id == version.id)
+             .group_by(RegistryUnit.street_id, RegistryUnit.community))
+        if cond is not None:
+            q = q.where(cond)
+        if f.street_id:
+            q = q.where(RegistryUnit.street_id == f.street_id)
+        c = _community_filter(RegistryUnit.community, f.community)
+        if c is not None:
+            q = q.where(c)
+        unit_groups.append((sign, q))
+    unfiled: dict[tuple[int, str], int] = {}
+    for sign, q in unit_groups:
+        for sid, community, n in db.session.execute(q):
+            key = (sid, community or "")
+            unfiled[key] = unfiled.get(key, 0) + sign * n
+    for key, n in unfiled.items():
+        if n:
+            groups.setdefault(key, dict.fromkeys(CATEGORIES, 0))["unfiled"] = n
     # filing side: one pass over the valid filings, outer-joined to their unit
     community = _Unit.community
     sums = [func.sum(case((_filing_condition(c), 1), else_=0)) for c in FILING_CATEGORIES]
