@@ -48,6 +48,16 @@ def test_each_category_on_known_data(app, streets, tmp_path):
     assert _codes("unfiled", street_id=b) == [B_B + "000102"]
     assert _codes("missing", community=services.NO_COMMUNITY) == _codes("missing")
     assert services.coverage(services.Filters(community="440304001002")).totals["address"] == 1
+    # the street scope applies to the lists, their counts and the totals (the one place of isolation)
+    from counter.core.pagination import paginate
+    from counter.core.scoping import scoped_to
+
+    with scoped_to((b,)):
+        assert paginate(services.listing("unfiled"), 1).total == 1
+        assert paginate(services.listing("missing"), 1).total == 0
+        assert services.coverage().totals == {"unfiled": 1, "missing": 0, "address": 0, "street": 0, "old_code": 0}
+    with scoped_to((a,)):
+        assert services.coverage().totals == {"unfiled": 1, "missing": 2, "address": 1, "street": 1, "old_code": 1}
     # why a filing is missing: its building is not in the registry / its house code is not
     facts = services.units_for([leases["missing"], leases["missing_house"], leases["street"]])
     assert services.missing_reason(leases["missing"], facts[leases["missing"].id]) == "building"
