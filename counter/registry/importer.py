@@ -297,7 +297,10 @@ def import_buildings_command(file: Path, street_code, rejects_path):
         if street is None:
             raise click.BadParameter(f"unknown street {street_code}", param_hint="--street")
     text, encoding = decode(file.read_bytes())
-    header, rows = read_rows(text)
+    try:
+        header, rows = read_rows(text)
+    except csv.Error as exc:  # a cell beyond the csv module's field limit, a NUL byte
+        raise click.ClickException(f"{file.name}: {exc}") from None
     missing = [c for c in ("building_code", "address") if c not in
                {HEADER_ALIASES.get(h.strip(), h.strip().lower()) for h in header}]
     if missing:
