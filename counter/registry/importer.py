@@ -43,7 +43,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import insert, or_, select
 
 from counter.core.bounds import ADDRESS_MAX, BUILDING_CODE_MAX, HOUSE_CODE_LEN
 from counter.core.db import dialect_insert
