@@ -12,7 +12,7 @@ from counter.config import PROJECT_ROOT, default_config, is_production, load_sec
 
 # Domain packages, each with ``blueprint.py`` (``bp`` and optionally ``init_app(app)``), in this order.
 MODULES = ("auth", "audit", "admin", "leases", "tax", "collection", "ledger", "documents", "verify", "api", "scan",
-           "reports", "prefiling")
+           "reports", "registry", "prefiling")
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -12,3 +12,4 @@ from counter.core.ratelimit import RateCounter  # noqa: F401
 from counter.api.models import ApiClient, ApiIdempotency, ApiKey  # noqa: F401
 from counter.prefiling.models import (Appointment, AppointmentSlot, ClosedDay, OutboxMessage, Prefiling,  # noqa: F401
                                      Ticket, WindowSchedule)
+from counter.registry.models import RegistryImport, RegistryUnit  # noqa: F401

@@ -46,6 +46,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "queue.serve": frozenset({CLERK, SUPERVISOR}),  # tickets, call next, done (issue 16)
     "queue.stats": frozenset({SUPERVISOR, DISTRICT_ADMIN}),  # service-time statistics and their export
     "schedule.manage": frozenset({SUPERVISOR, DISTRICT_ADMIN}),  # a window's hours, slots and closed days
+    "registry.view": frozenset({SUPERVISOR, FINANCE, DISTRICT_ADMIN}),  # the registry coverage report
 }
 
 

@@ -292,7 +292,8 @@ def new_page(browser, live_server, login_states):
 
 # Screens shown in the README: refreshed by ``E2E_README_SHOTS=1 pytest tests/e2e`` (SQLite run).
 README_SHOTS = {"03-lease": "lease.png", "04-collect": "collect.png", "16-district-overview": "district-overview.png",
-                "20-annual-report": "annual-report.png", "21-rent-survey": "rent-survey.png"}
+                "20-annual-report": "annual-report.png", "21-rent-survey": "rent-survey.png",
+                "19-coverage": "coverage.png"}
 README_DIR = PROJECT_ROOT / "docs" / "screenshots"
 
 
