@@ -35,7 +35,8 @@ areas, ...), in Python, before anything is written; a bad row is rejected, never
 Valid rows are written in batches (``--batch-size``, default 1,000; one transaction each) with multi-row
 statements — ``COPY`` and ``executemany`` on PostgreSQL, ``executemany`` on SQLite — and registration
 numbers are taken from the serial counter in one block per street and batch (see "the bulk path" below
-for what the database still guarantees). What a lease gets is what a window registration writes: the
+for what the database still guarantees). On PostgreSQL the tables the import grows are analysed as it
+doubles them (:class:`_Statistics`; owner only, skipped for another role). What a lease gets is what a window registration writes: the
 property (created once per key), its parties (the latest contact details win), the lease, its parties
 and the ``register`` event with the lease's snapshot; the audit log gets one ``lease.import`` entry per
 street and batch (the block of registration codes, the lines, the properties created) instead of one
