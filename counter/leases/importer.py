@@ -337,9 +337,17 @@ def _new_ids(table: str, n: int) -> list[int]:
     return list(range(top + 1, top + 1 + n))
 
 
+def _pg_types(table: str, cols: tuple[str, ...]) -> list[str]:
+    """The PostgreSQL types of ``cols`` without their lengths (VARCHAR, TIMESTAMP ...): a cast to
+    VARCHAR(n) would cut a longer text where the column refuses it."""
+    dialect = db.session.get_bind().dialect
+    columns = db.metadata.tables[table].c
+    return [re.sub(r"\([0-9, ]*\)", "", columns[c].type.compile(dialect=dialect)) for c in cols]
+
+
 def _bulk_insert(table: str, cols: tuple[str, ...], rows: list[tuple], conflict: str = "") -> None:
-    """Rows as tuples of ``cols``: ``COPY`` on PostgreSQL (``executemany`` when a conflict clause is given:
-    COPY has none), ``executemany`` of one INSERT on SQLite. Datetimes are naive UTC (the columns'
+    """Rows as tuples of ``cols``: ``COPY`` on PostgreSQL (one ``INSERT ... SELECT * FROM unnest(arrays)``
+    when a conflict clause is given: COPY has none), ``executemany`` of one INSERT on SQLite. Datetimes are naive UTC (the columns'
     UTCDateTime storage), JSON columns get the JSON text."""
     if not rows:
         return
@@ -347,9 +355,10 @@ def _bulk_insert(table: str, cols: tuple[str, ...], rows: list[tuple], conflict:
     names = ", ".join(cols)
     if _is_pg():
         with raw.cursor() as cur:
-            if conflict:
-                cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(cols))}) {conflict}",
-                                rows)
+            if conflict:  # one statement: a column as one array each (executemany: a statement per row)
+                arrays = ", ".join(f"%s::{t}[]" for t in _pg_types(table, cols))
+                cur.execute(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {conflict}",
+                            [list(c) for c in zip(*rows)])
             else:
                 with cur.copy(f"COPY {table} ({names}) FROM STDIN") as cp:
                     for r in rows:
