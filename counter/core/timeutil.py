@@ -9,9 +9,15 @@ from flask import current_app, has_app_context
 DEFAULT_TZ = "Asia/Shanghai"
 
 
+_ZONES: dict = {}
+
+
 def office_tz() -> ZoneInfo:
     name = current_app.config.get("COUNTER_TIMEZONE", DEFAULT_TZ) if has_app_context() else DEFAULT_TZ
-    return ZoneInfo(name)
+    zone = _ZONES.get(name)  # called per row by validation: ZoneInfo(name)'s own cache costs more
+    if zone is None:
+        zone = _ZONES[name] = ZoneInfo(name)
+    return zone
 
 
 def utcnow() -> datetime:

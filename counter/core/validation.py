@@ -99,6 +99,7 @@ def clean_text(value, *, max_length: int, multiline: bool = False, required: boo
 
 # ------------------------------------------------------------------------------------------------ numbers
 
+_THOUSANDS_RE = re.compile(r"\d{1,3}(,\d{3}){1,4}(\.\d*)?", re.ASCII)
 _DECIMAL_RE = re.compile(r"(\d{1,15})(?:\.(\d*))?|\.(\d+)", re.ASCII)  # 15 digits: far above any bound
 
 
@@ -122,7 +123,7 @@ def _plain_decimal(value, *, too_many_places, places: int, negative) -> Decimal:
     if text.startswith("-"):
         raise InvalidInput(negative)
     if "," in text:
-        if not re.fullmatch(r"\d{1,3}(,\d{3}){1,4}(\.\d*)?", text, re.ASCII):
+        if not _THOUSANDS_RE.fullmatch(text):
             raise InvalidInput(_l("Enter a number, e.g. 3500 or 3500.50."))
         text = text.replace(",", "")
     m = _DECIMAL_RE.fullmatch(text)

@@ -86,8 +86,18 @@ def normalise(number: str | None) -> str:
     return "".join(c for c in text if not _dropped(c)).upper()
 
 
+_RE_18 = re.compile(r"[0-9]{17}[0-9X]")
+_RE_15 = re.compile(r"[0-9]{15}")
+_RE_HK_MACAU = re.compile(r"[HM]([0-9]{8}|[0-9]{10})")
+_RE_TAIWAN = re.compile(r"[0-9]{8}|[0-9]{10}|[0-9]{8}[A-Z][0-9]")
+_RE_PASSPORT = re.compile(r"[A-Z0-9]{5,20}")
+_RE_FOREIGNER = re.compile(r"[A-Z]{3}[0-9]{12}")
+
+
 def _check_characters(number: str) -> None:
     """After normalisation an ID number holds ASCII letters and digits only: name the first stranger."""
+    if _PLAIN.fullmatch(number):
+        return
     for c in number:
         if not (c.isascii() and c.isalnum()):
             raise IdNumberError(_("The ID number contains “%(char)s”, which is not a letter or digit; "
@@ -119,7 +129,7 @@ def _check_birth_date(year: int, month: int, day: int) -> None:
 
 
 def _check_18(number: str) -> None:
-    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
+    if not _RE_18.fullmatch(number):
         raise IdNumberError(_("An 18-character ID number has 17 digits and a final digit or X."))
     if gb11643_check_digit(number[:17]) != number[17]:
         raise IdNumberError(_("The check digit of this ID number is wrong; please check the number for typing errors."))
@@ -128,7 +138,7 @@ def _check_18(number: str) -> None:
 
 def check_resident_id(number: str) -> str:
     if len(number) == 15:
-        if not re.fullmatch(r"[0-9]{15}", number):
+        if not _RE_15.fullmatch(number):
             raise IdNumberError(_("An old 15-digit ID number has digits only."))
         _check_birth_date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
         return number
@@ -157,25 +167,25 @@ def check_residence_permit(number: str) -> str:
 
 
 def check_hk_macau_permit(number: str) -> str:
-    if not re.fullmatch(r"[HM]([0-9]{8}|[0-9]{10})", number):
+    if not _RE_HK_MACAU.fullmatch(number):
         raise IdNumberError(_("A Hong Kong/Macao permit number is H or M followed by 8 or 10 digits."))
     return number
 
 
 def check_taiwan_permit(number: str) -> str:
-    if not re.fullmatch(r"[0-9]{8}|[0-9]{10}|[0-9]{8}[A-Z][0-9]", number):
+    if not _RE_TAIWAN.fullmatch(number):
         raise IdNumberError(_("A Taiwan permit number has 8 digits (old permits: 10 characters)."))
     return number
 
 
 def check_passport(number: str) -> str:
-    if not re.fullmatch(r"[A-Z0-9]{5,20}", number):
+    if not _RE_PASSPORT.fullmatch(number):
         raise IdNumberError(_("A passport number has 5 to 20 letters and digits."))
     return number
 
 
 def check_foreigner_permanent(number: str) -> str:
-    if re.fullmatch(r"[A-Z]{3}[0-9]{12}", number):
+    if _RE_FOREIGNER.fullmatch(number):
         return number
     if len(number) == 18 and number.startswith("9"):
         _check_18(number)

@@ -35,7 +35,8 @@ areas, ...), in Python, before anything is written; a bad row is rejected, never
 Valid rows are written in batches (``--batch-size``, default 1,000; one transaction each) with multi-row
 statements — ``COPY`` and ``executemany`` on PostgreSQL, ``executemany`` on SQLite — and registration
 numbers are taken from the serial counter in one block per street and batch (see "the bulk path" below
-for what the database still guarantees). What a lease gets is what a window registration writes: the
+for what the database still guarantees). On PostgreSQL the tables the import grows are analysed as it
+doubles them (:class:`_Statistics`; owner only, skipped for another role). What a lease gets is what a window registration writes: the
 property (created once per key), its parties (the latest contact details win), the lease, its parties
 and the ``register`` event with the lease's snapshot; the audit log gets one ``lease.import`` entry per
 street and batch (the block of registration codes, the lines, the properties created) instead of one
@@ -76,7 +77,18 @@ USE_ALIASES = {"住宅": "residential", "商住两用": "mixed", "商业": "comm
                "厂房": "factory", "仓库": "warehouse", "宿舍": "dormitory", "其他": "other"}
 TRUE = {"1", "y", "yes", "true", "是", "有"}
 FALSE = {"0", "n", "no", "false", "否", "无", ""}
-_CLEAN_ROW = object()  # marker key set by row_to_input() on a row without refused characters
+
+
+class _CleanRow(dict):
+    """A row searched once and trimmed by row_to_input(): no cell holds a refused character; a missing
+    column is the empty cell."""
+
+    __slots__ = ()
+
+    def __missing__(self, key):
+        return ""
+
+
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 
 
@@ -93,8 +105,8 @@ class ImportResult:
 
 def _cell(row: dict, name: str) -> str:
     """A cell, trimmed; control and text-direction characters refuse the row (as the form's fields do)."""
-    if _CLEAN_ROW in row:  # searched once and trimmed by row_to_input(): no cell holds a refused character
-        return row.get(name, "")
+    if type(row) is _CleanRow:
+        return row[name]
     value = row.get(name) or ""
     value = value.strip() if isinstance(value, str) else ""
     try:
@@ -170,32 +182,42 @@ def natural_key(street_id: int, data: LeaseInput, external_ref: str) -> str:
 def row_to_input(row: dict, street_id: int) -> LeaseInput:
     # one search over the row instead of one per cell (a refused character is one character: absent from
     # the joined text means absent from every cell; the separator is an allowed one)
-    if forbidden_character(" ".join(v for k, v in row.items() if isinstance(v, str))) is None:
-        row = {k: v.strip() for k, v in row.items() if isinstance(v, str)}
-        row[_CLEAN_ROW] = True
+    values = [v for v in row.values() if isinstance(v, str)]
+    if forbidden_character(" ".join(values)) is None:
+        if len(values) == len(row):
+            row = _CleanRow(zip(row, map(str.strip, values)))
+        else:
+            row = _CleanRow((k, v.strip()) for k, v in row.items() if isinstance(v, str))
+        cell = row.__getitem__
+    else:
+        def cell(name, row=row):
+            return _cell(row, name)
     parties = []
-    for role, prefix, slots, default_type in (("landlord", "landlord", LANDLORD_SLOTS, "resident_id"),
-                                             ("tenant", "tenant", TENANT_SLOTS, "resident_id")):
-        for n in range(1, slots + 1):
-            name, number = _cell(row, f"{prefix}{n}_name"), _cell(row, f"{prefix}{n}_id_number")
+    for role, slots in _PARTY_SLOTS:
+        for name_col, number_col, type_col, phone_col, slot in slots:
+            name, number = cell(name_col), cell(number_col)
             if not name and not number:
                 continue
-            parties.append(PartyInput(role=role, name=name, id_number=number,
-                                      id_type=_cell(row, f"{prefix}{n}_id_type") or default_type,
-                                      phone=_cell(row, f"{prefix}{n}_phone") or None,
-                                      slot=f"{prefix}s-{n - 1}"))
-    if _cell(row, "agent_name") or _cell(row, "agent_id_number"):
-        parties.append(PartyInput(role="agent", name=_cell(row, "agent_name"), id_type="credit_code",
-                                  id_number=_cell(row, "agent_id_number"), slot="agents-0"))
+            parties.append(PartyInput(role=role, name=name, id_number=number, id_type=cell(type_col) or "resident_id",
+                                      phone=cell(phone_col) or None, slot=slot))
+    if cell("agent_name") or cell("agent_id_number"):
+        parties.append(PartyInput(role="agent", name=cell("agent_name"), id_type="credit_code",
+                                  id_number=cell("agent_id_number"), slot="agents-0"))
     return LeaseInput(
-        street_id=street_id, house_code=_cell(row, "house_code") or None, building_code=_cell(row, "building_code") or None,
-        address=_cell(row, "address") or None, room=_cell(row, "room") or None,
+        street_id=street_id, house_code=cell("house_code") or None, building_code=cell("building_code") or None,
+        address=cell("address") or None, room=cell("room") or None,
         floor_area_centi=_amount(row, "floor_area", to_centi), design_use=_use(row, "design_use") or "residential",
         has_title=_bool(row, "has_title", True), lease_use=_use(row, "lease_use"),
         is_sublease=_bool(row, "is_sublease", False), rented_area_centi=_amount(row, "rented_area", to_centi),
         signing_date=_date(row, "signing_date"), start_date=_date(row, "start_date"), end_date=_date(row, "end_date"),
         monthly_rent_fen=_amount(row, "monthly_rent", to_fen), deposit_fen=_amount(row, "deposit", to_fen) or 0,
-        payment_cycle=_cell(row, "payment_cycle") or "monthly", parties=parties)
+        payment_cycle=cell("payment_cycle") or "monthly", parties=parties)
+
+
+# the party columns of a row: (role, [(name, id_number, id_type, phone column, error key prefix), ...])
+_PARTY_SLOTS = tuple((role, tuple((f"{role}{n}_name", f"{role}{n}_id_number", f"{role}{n}_id_type",
+                                   f"{role}{n}_phone", f"{role}s-{n - 1}") for n in range(1, slots + 1)))
+                     for role, slots in (("landlord", LANDLORD_SLOTS), ("tenant", TENANT_SLOTS)))
 
 
 def _street_facts(street: Street):
@@ -315,9 +337,17 @@ def _new_ids(table: str, n: int) -> list[int]:
     return list(range(top + 1, top + 1 + n))
 
 
+def _pg_types(table: str, cols: tuple[str, ...]) -> list[str]:
+    """The PostgreSQL types of ``cols`` without their lengths (VARCHAR, TIMESTAMP ...): a cast to
+    VARCHAR(n) would cut a longer text where the column refuses it."""
+    dialect = db.session.get_bind().dialect
+    columns = db.metadata.tables[table].c
+    return [re.sub(r"\([0-9, ]*\)", "", columns[c].type.compile(dialect=dialect)) for c in cols]
+
+
 def _bulk_insert(table: str, cols: tuple[str, ...], rows: list[tuple], conflict: str = "") -> None:
-    """Rows as tuples of ``cols``: ``COPY`` on PostgreSQL (``executemany`` when a conflict clause is given:
-    COPY has none), ``executemany`` of one INSERT on SQLite. Datetimes are naive UTC (the columns'
+    """Rows as tuples of ``cols``: ``COPY`` on PostgreSQL (one ``INSERT ... SELECT * FROM unnest(arrays)``
+    when a conflict clause is given: COPY has none), ``executemany`` of one INSERT on SQLite. Datetimes are naive UTC (the columns'
     UTCDateTime storage), JSON columns get the JSON text."""
     if not rows:
         return
@@ -325,20 +355,25 @@ def _bulk_insert(table: str, cols: tuple[str, ...], rows: list[tuple], conflict:
     names = ", ".join(cols)
     if _is_pg():
         with raw.cursor() as cur:
-            if conflict:
-                cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(cols))}) {conflict}",
-                                rows)
+            if conflict:  # one statement: a column as one array each (executemany: a statement per row)
+                arrays = ", ".join(f"%s::{t}[]" for t in _pg_types(table, cols))
+                cur.execute(f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {conflict}",
+                            [list(c) for c in zip(*rows)])
             else:
                 with cur.copy(f"COPY {table} ({names}) FROM STDIN") as cp:
                     for r in rows:
                         cp.write_row(r)
         return
     # only the columns whose Python values need SQLite's storage form are converted
-    convert = [i for i, v in enumerate(rows[0]) if isinstance(v, (bool, date, datetime))]
-    for r in rows[1:]:
-        if len(convert) == len(cols):
-            break
-        convert.extend(i for i, v in enumerate(r) if i not in convert and isinstance(v, (bool, date, datetime)))
+    # (a column holds one type: its first value that is not None tells; only all-None columns are scanned)
+    convert = []
+    for i in range(len(cols)):
+        for r in rows:
+            v = r[i]
+            if v is not None:
+                if isinstance(v, (bool, date, datetime)):
+                    convert.append(i)
+                break
     if convert:
         def conv(r):
             r = list(r)
@@ -758,6 +793,35 @@ def import_rows(rows, *, street: Street | None = None, batch_size: int = 1000, a
             gc.enable()
 
 
+class _Statistics:
+    """PostgreSQL plans the batch's look-ups (parties by (street, ID type, number), natural keys,
+    properties) from the tables' statistics; on a young database (none yet, or autovacuum off or behind)
+    it takes the street's part of the unique index and filters the ID numbers, a scan that grows with the
+    table: 44,000 rows into an empty database took 50 s instead of 15. So the tables the import grows are
+    analysed whenever the run has added as many leases as the statistics knew of (1,000, 2,000, 4,000,
+    ...: a few ANALYZEs per run, none for a small file into a big database). Only the tables' owner may
+    analyse: for another role PostgreSQL skips them with a warning and the import goes on."""
+
+    TABLES = "lease, property, party, lease_party"
+    MIN_ROWS = 1000
+
+    def __init__(self):
+        self.pg = _is_pg()
+        self.known = self._known() if self.pg else 0
+        self.at = 0  # leases imported by this run at the last ANALYZE
+
+    @staticmethod
+    def _known() -> int:
+        return max(0, int(_query("SELECT reltuples FROM pg_class WHERE oid = 'lease'::regclass", [], [])[0][0]))
+
+    def after_batch(self, imported: int) -> None:
+        if self.pg and imported - self.at >= max(self.MIN_ROWS, self.known):
+            _dbapi().execute(f"ANALYZE {self.TABLES}")
+            self.known = self._known()
+            db.session.commit()
+            self.at = imported
+
+
 def _import_rows(rows, *, street, batch_size, allow_overlaps, progress) -> ImportResult:
     result = ImportResult()
     streets: dict = {}
@@ -765,6 +829,7 @@ def _import_rows(rows, *, street, batch_size, allow_overlaps, progress) -> Impor
         street = _street_facts(street)
     run_keys: set = set()  # (street id, key) imported by this run: a repeated row is skipped like a re-run
     batch: list[_Pending] = []
+    stats = _Statistics()
     for line, row in rows:
         try:
             target = _street_for(row, street, streets)
@@ -779,6 +844,7 @@ def _import_rows(rows, *, street, batch_size, allow_overlaps, progress) -> Impor
         if len(batch) >= batch_size:
             _import_batch(batch, allow_overlaps, result, run_keys)
             batch = []
+            stats.after_batch(result.imported)
     if batch:
         _import_batch(batch, allow_overlaps, result, run_keys)
     db.session.commit()

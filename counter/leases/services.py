@@ -140,9 +140,19 @@ def to_centi(value) -> int | None:
     return to_hundredths(parse_area(value))
 
 
+_SPACES = re.compile(r"\s+")
+_PLAIN_CODE = re.compile(r"[0-9A-Za-z]*", re.ASCII)  # NFKC and removing spaces leave such a code alone
+_HOUSE_CODE = re.compile(r"[0-9A-Z]{25}")
+_BUILDING_CODE = re.compile(r"[0-9A-Z]{19}")
+_BUILDING_UUID = re.compile(r"[0-9A-F]{8}(-[0-9A-F]{4}){3}-[0-9A-F]{12}")
+_PHONE = re.compile(r"[0-9+\- ()]{5,32}")
+
+
 def normalise_code(text: str | None) -> str:
     """Codes typed or scanned: full-width characters as ASCII (NFKC), no spaces, upper case."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).upper()
+    if text and _PLAIN_CODE.fullmatch(text):
+        return text.upper()
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text or "")).upper()
 
 
 # --- validation -----------------------------------------------------------------------------------
@@ -183,10 +193,10 @@ def validate_input(data: LeaseInput, *, need_property: bool = True, find_propert
                 setattr(data, key, None)
         data.house_code = normalise_code(data.house_code) or None
         data.building_code = normalise_code(data.building_code) or None
-        if data.house_code and not re.fullmatch(r"[0-9A-Z]{25}", data.house_code):
+        if data.house_code and not _HOUSE_CODE.fullmatch(data.house_code):
             err("house_code", _("A house code has 25 letters and digits."))
-        if data.building_code and not (re.fullmatch(r"[0-9A-Z]{19}", data.building_code)
-                                       or re.fullmatch(r"[0-9A-F]{8}(-[0-9A-F]{4}){3}-[0-9A-F]{12}", data.building_code)):
+        if data.building_code and not (_BUILDING_CODE.fullmatch(data.building_code)
+                                       or _BUILDING_UUID.fullmatch(data.building_code)):
             err("building_code", _("A building code has 19 letters and digits (old codes: a UUID)."))
         if (data.house_code and data.building_code and len(data.building_code) == 19
                 and "house_code" not in errors and "building_code" not in errors
@@ -289,7 +299,7 @@ def validate_input(data: LeaseInput, *, need_property: bool = True, find_propert
                 seen.setdefault(ident, p.role)
         if p.role == "agent" and p.id_type in ID_TYPES and p.id_type not in ORGANIZATION_ID_TYPES:
             err(f"{key}-id_type", _("An agent is an agency: use its unified social credit code."))
-        if p.phone and not re.fullmatch(r"[0-9+\- ()]{5,32}", p.phone.strip()):
+        if p.phone and not _PHONE.fullmatch(p.phone.strip()):
             err(f"{key}-phone", _("A phone number has digits (and + - spaces) only."))
     if not any(p.role in ("landlord", "sublessor") for p in data.parties):
         err("landlords-0-name", _("Enter at least one landlord."))
