@@ -13,7 +13,7 @@ from counter.core.access import get_or_404, require
 from counter.core.pagination import Page, paginate
 from counter.leases import labels
 from counter.leases.forms import (AmendForm, CancelForm, LeaseForm, PropertyLookupForm, RenewForm, ResidenceDateForm,
-                                  SearchForm, TerminateForm, apply_errors)
+                                  SearchForm, TerminateForm, apply_errors, apply_rule_errors)
 from counter.leases.models import Lease, centi_to_m2
 from counter.leases.register import property_found
 from counter.leases.residence import residences
@@ -39,21 +39,7 @@ def init_app(app):
 
 def _add_rule_errors(form, data) -> None:
     """After a failed form validation, add the service's field errors for fields that have none yet."""
-    errors = validate_input(data)
-    taken = {name for name in errors if _field_has_errors(form, name)}
-    apply_errors(form, {k: v for k, v in errors.items() if k and k not in taken})
-
-
-def _field_has_errors(form, name: str) -> bool:
-    for f in form:
-        if f.name == name:
-            return bool(f.errors)
-        if f.type == "FieldList":
-            for entry in f.entries:
-                for sub in entry.form:
-                    if sub.name == name:
-                        return bool(sub.errors)
-    return False
+    apply_rule_errors(form, validate_input(data))
 
 
 def _status(form_posted: bool, ok: bool) -> int:

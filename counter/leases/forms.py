@@ -273,6 +273,25 @@ class PropertyLookupForm(CounterForm):
     house_code = StringField(validators=[Optional(), Length(max=SEARCH_MAX)])
 
 
+def field_has_errors(form, name: str) -> bool:
+    """Whether the field ``name`` (nested party rows included) already has an error."""
+    for f in form:
+        if f.name == name:
+            return bool(f.errors)
+        if f.type == "FieldList":
+            for entry in f.entries:
+                for sub in entry.form:
+                    if sub.name == name:
+                        return bool(sub.errors)
+    return False
+
+
+def apply_rule_errors(form, errors: dict[str, list[str]]) -> None:
+    """After a failed form validation, add a service's field errors to the fields that have none yet (the
+    business rules' errors shown together with the form's own)."""
+    apply_errors(form, {k: v for k, v in errors.items() if k and not field_has_errors(form, k)})
+
+
 def apply_errors(form, errors: dict[str, list[str]]) -> None:
     """Put a service's field-level errors on the form's fields (nested party rows included)."""
     fields = {}

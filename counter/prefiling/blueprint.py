@@ -30,7 +30,7 @@ from counter.core.timeutil import business_today
 from counter.core.validation import parse_id
 from counter.extensions import db
 from counter.leases import services as lease_services
-from counter.leases.forms import apply_errors
+from counter.leases.forms import apply_errors, apply_rule_errors
 from counter.leases.services import LeaseError
 from counter.prefiling import labels, services, stats
 from counter.prefiling.codes import canonical
@@ -151,24 +151,11 @@ def prefile():
         else:
             return redirect(url_for("prefiling.show", code=code))
     elif request.method == "POST" and form.street.data in {s.id for s in streets}:
-        apply_errors(form, {k: v for k, v in services.validate_prefiling(form.to_input(form.street.data)).items()
-                            if k and not _has_errors(form, k)})
+        apply_rule_errors(form, services.validate_prefiling(form.to_input(form.street.data)))
     if request.method == "POST":
         form.focus_first_error()
         return render_template("prefiling/prefile.html", form=form), 422
     return render_template("prefiling/prefile.html", form=form)
-
-
-def _has_errors(form, name: str) -> bool:
-    for f in form:
-        if f.name == name:
-            return bool(f.errors)
-        if f.type == "FieldList":
-            for entry in f.entries:
-                for sub in entry.form:
-                    if sub.name == name:
-                        return bool(sub.errors)
-    return False
 
 
 def _prefiling_or_404(code: str) -> tuple[Prefiling, str]:
