@@ -195,6 +195,19 @@ def clamp_page(value) -> int:
     return min(max(number, 1), PAGE_MAX)
 
 
+def decode_upload(data: bytes) -> tuple[str, str] | None:
+    """An uploaded text file (CSV) -> (text, encoding): UTF-8 with or without a BOM (``utf-8-sig`` /
+    ``utf-8``), else GB 18030 (the superset of GBK that Chinese spreadsheets save); None when neither."""
+    try:
+        return data.decode("utf-8-sig"), ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        return None
+
+
 # ------------------------------------------------------------------------------------------------ dates
 
 # Year, month, day — always in this order (GB/T 7408, and unambiguous in English too): 2026-12-01,
@@ -451,7 +464,7 @@ class WholeNumberField(_Parses, IntegerField):
         return int(text)
 
 
-__all__ = ["AMOUNT_MAX", "InvalidInput", "forbidden_character", "check_characters", "clean_text", "parse_money",
+__all__ = ["AMOUNT_MAX", "InvalidInput", "forbidden_character", "check_characters", "clean_text", "decode_upload", "parse_money",
            "parse_area", "to_hundredths", "parse_id", "clamp_page", "add_years", "latest_date", "check_date",
            "parse_date", "parse_month", "term_limit", "check_term", "escape_like", "contains", "startswith",
            "CounterForm", "MoneyField", "AreaField", "BoundedDateField", "WholeNumberField"]

@@ -35,7 +35,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext as _
 
 from counter.core.bounds import REFERENCE_MAX
-from counter.core.validation import AMOUNT_MAX, check_date, forbidden_character
+from counter.core.validation import AMOUNT_MAX, check_date, decode_upload, forbidden_character
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "date": ("交易日期", "记账日期", "日期", "date", "txn date", "transaction date", "value date"),
@@ -73,21 +73,11 @@ class ParsedStatement:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Bytes -> (text, encoding name). UTF-8 (BOM optional) first, else GB18030 (a superset of GBK)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            pass
-    else:
-        try:
-            return data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        raise StatementError([_("The file is neither UTF-8 nor GBK text.")]) from None
+    """Bytes -> (text, encoding name) (:func:`counter.core.validation.decode_upload`)."""
+    decoded = decode_upload(data)
+    if decoded is None:
+        raise StatementError([_("The file is neither UTF-8 nor GBK text.")])
+    return decoded
 
 
 def _norm(cell: str) -> str:

@@ -48,7 +48,7 @@ from sqlalchemy import insert, or_, select
 from counter.core.bounds import ADDRESS_MAX, BUILDING_CODE_MAX, HOUSE_CODE_LEN
 from counter.core.db import dialect_insert
 from counter.core.timeutil import business_today, utcnow
-from counter.core.validation import InvalidInput, clean_text
+from counter.core.validation import InvalidInput, clean_text, decode_upload
 from counter.extensions import db
 from counter.leases.importer import USE_ALIASES
 from counter.leases.models import LEASE_USES
@@ -108,15 +108,13 @@ class ImportResult:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """(text, encoding): UTF-8 (BOM accepted), else GB 18030 (GBK's superset)."""
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        raise click.ClickException(_("The file is neither UTF-8 nor GBK text.")) from None
+    """(text, encoding) by :func:`counter.core.validation.decode_upload`; a version records the character
+    set (``utf-8`` with or without a BOM, or ``gb18030``)."""
+    decoded = decode_upload(data)
+    if decoded is None:
+        raise click.ClickException(_("The file is neither UTF-8 nor GBK text."))
+    text, encoding = decoded
+    return text, "utf-8" if encoding == "utf-8-sig" else encoding
 
 
 def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
