@@ -205,7 +205,7 @@ def validate_input(data: LeaseInput, *, need_property: bool = True, find_propert
         prefetched = data.__dict__.pop("_prefetched_property", None)
         if {"house_code", "address", "room"} & set(errors):
             existing = None
-        elif prefetched is not None and data.property_id is None and prefetched[0] == data.house_code:
+        elif prefetched is not None and prefetched[0] == data.house_code:
             existing = prefetched[1]  # the form looked this house code up already (to show its card)
         else:
             existing = (find_property or _existing_property)(data)

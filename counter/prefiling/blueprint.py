@@ -158,12 +158,17 @@ def prefile():
     return render_template("prefiling/prefile.html", form=form)
 
 
-def _prefiling_or_404(code: str) -> tuple[Prefiling, str]:
+def _by_code_or_404(code: str, find):
+    """(the pre-filing or appointment ``find`` returns for the code typed, the code's canonical form), or 404."""
     canon = canonical(code)
-    p = services.find_prefiling(canon) if canon else None
-    if p is None:
+    found = find(canon) if canon else None
+    if found is None:
         abort(404)
-    return p, canon
+    return found, canon
+
+
+def _prefiling_or_404(code: str) -> tuple[Prefiling, str]:
+    return _by_code_or_404(code, services.find_prefiling)
 
 
 @bp.route("/prefile/<code>")
@@ -256,11 +261,7 @@ def book():
 
 
 def _appointment_or_404(code: str):
-    canon = canonical(code)
-    appt = services.find_appointment(canon) if canon else None
-    if appt is None:
-        abort(404)
-    return appt, canon
+    return _by_code_or_404(code, services.find_appointment)
 
 
 @bp.route("/appointments/<code>")
