@@ -16,6 +16,7 @@ import pytest
 from counter.leases.idnumbers import make_resident_id
 
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.test_counter_queue import Keys
 from tests.e2e.test_journeys import business_today, click_and_wait, has_focus, month_start
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("e2e")]
@@ -24,27 +25,21 @@ KEYSTROKES_MAX = 20
 PHONE = {"width": 390, "height": 844}
 
 
-class WindowKeys:
-    def __init__(self, page):
-        self.page, self.presses, self.scans = page, 0, 0
+class WindowKeys(Keys):
+    """The queue test's key counter, with a scanner: a scanned code arrives at once (one action)."""
 
-    def press(self, key: str) -> None:
-        self.page.keyboard.press(key)
-        self.presses += 1
+    def __init__(self, page):
+        super().__init__(page)
+        self.scans = 0
 
     def scan(self, text: str) -> None:
         """A barcode/QR scanner: the code arrives at once (one action), then its Enter (counted)."""
         self.page.keyboard.insert_text(text)
         self.scans += 1
 
-    def enter_and_wait(self):
-        with self.page.expect_navigation() as nav:
-            self.press("Enter")
-        return nav.value
-
     @property
     def total(self) -> int:
-        return self.presses + self.scans
+        return super().total + self.scans
 
 
 def _fits(page) -> bool:
